@@ -1,0 +1,125 @@
+"""Command line: ``python -m helpers COMMAND``.
+
+record [NOTEBOOK ...]   re-record cassettes with your key, then refresh outputs
+record --standin [...]  author cassettes against the local stand-in (marked authored)
+outputs [NOTEBOOK ...]  re-execute in replay and store the outputs (no API calls)
+doctor                  versions, mode, key source (masked), endpoint, cassettes
+standin [--port N]      serve the local stand-in for Gemini until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from importlib import metadata
+
+import nbformat
+import yaml
+
+from . import keys, models, refresh, session
+from .recording import REPO_ROOT, cassette_path
+from .standin import StandIn
+
+STANDIN_KEY = "standin-authoring-key-not-a-secret"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    record = commands.add_parser("record", help="re-record cassettes and refresh stored outputs")
+    record.add_argument("notebooks", nargs="*", help="names such as 01_text (default: all)")
+    record.add_argument("--standin", action="store_true", help="author against the local stand-in")
+    outputs = commands.add_parser("outputs", help="re-execute in replay and store the outputs")
+    outputs.add_argument("notebooks", nargs="*")
+    commands.add_parser("doctor", help="show what the helpers see")
+    serve = commands.add_parser("standin", help="serve the local stand-in for Gemini")
+    serve.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    return {"record": _record, "outputs": _outputs, "doctor": _doctor, "standin": _standin}[args.command](args)
+
+
+def _record(args: argparse.Namespace) -> int:
+    names = refresh.notebook_names(args.notebooks)
+    if args.standin:
+        return _record_against_standin(names)
+    key = keys.find_key(session.settings_environment())
+    if key is None:
+        print("Recording calls Gemini and needs a key: set GEMINI_API_KEY (or use a .env file).", file=sys.stderr)
+        return 2
+    print(
+        f"Recording {len(names)} notebook(s) with key {key} at {session.endpoint_from(session.settings_environment())}"
+    )
+    return _report([refresh.record_one(name, {"GEMINI_API_KEY": key.value}) for name in names])
+
+
+def _record_against_standin(names: list[str]) -> int:
+    sys.path.insert(0, str(REPO_ROOT))
+    authoring = importlib.import_module("authoring")
+    outcomes = []
+    for name in names:
+        answerer = authoring.answerer_for(name)
+        with StandIn(answerer, description=answerer.description) as server:
+            env = {
+                "GEMINI_API_KEY": STANDIN_KEY,
+                "GOOGLE_GEMINI_BASE_URL": server.url,
+                "GEMINI_PROVENANCE_NOTE": answerer.note,
+            }
+            outcomes.append(refresh.record_one(name, env))
+    return _report(outcomes)
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    outcomes = []
+    for name in refresh.notebook_names(args.notebooks):
+        notebook = refresh.refresh_outputs(name)
+        nbformat.write(notebook, refresh.NOTEBOOK_DIR / f"{name}.ipynb")
+        outcomes.append(refresh.Outcome(name, True, "outputs refreshed from replay", 0.0))
+    return _report(outcomes)
+
+
+def _report(outcomes: list[refresh.Outcome]) -> int:
+    for outcome in outcomes:
+        print(f"{'ok  ' if outcome.ok else 'FAIL'} {outcome.notebook}: {outcome.message} ({outcome.seconds} s)")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    environ = session.settings_environment()
+    key = keys.find_key(environ)
+    for package in ("google-generativeai", "google-api-core", "vcrpy", "requests", "nbval", "jupyterlab"):
+        try:
+            print(f"{package:22} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            print(f"{package:22} not installed")
+    print(f"{'key':22} {key if key else 'none found (replay only)'}")
+    print(f"{'mode':22} {environ.get('GEMINI_MODE') or ('live' if key else 'replay')}")
+    print(f"{'endpoint':22} {session.endpoint_from(environ)}")
+    print(f"{'models':22} {models.text_model(environ)}, {models.embedding_model(environ)}")
+    for name in refresh.notebook_names():
+        path = cassette_path(name)
+        if path.is_file():
+            provenance = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("provenance", {})
+            print(f"{name:22} {session.describe_provenance(provenance)}")
+        else:
+            print(f"{name:22} no cassette")
+    return 0
+
+
+def _standin(args: argparse.Namespace) -> int:
+    with StandIn(port=args.port) as server:
+        print(f"Stand-in for Gemini at {server.url}. In another shell:")
+        print(f"  export GOOGLE_GEMINI_BASE_URL={server.url} GEMINI_API_KEY=any-non-empty-value")
+        print("Answers are marked as coming from the stand-in. Ctrl-C stops it.")
+        try:
+            import threading
+
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Show Gemini's answers in a notebook: Markdown, candidates, streams, chats.
+
+None of these functions raises because an answer has no text: a blocked or
+cut-off answer is shown with its finish reason and safety ratings instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from IPython.display import Markdown, display
+
+#: What each finish reason means, in a learner's words.
+FINISH_MEANINGS = {
+    "STOP": "the answer ended naturally or at a stop sequence",
+    "MAX_TOKENS": "the answer reached max_output_tokens and was cut off",
+    "SAFETY": "the answer was blocked by the safety filters",
+    "RECITATION": "the answer was stopped because it repeated existing text too closely",
+    "OTHER": "the answer was stopped for another reason",
+    "BLOCKLIST": "the answer contained a blocked term",
+    "PROHIBITED_CONTENT": "the answer was blocked as prohibited content",
+    "SPII": "the answer was blocked because it contained sensitive personal information",
+    "MALFORMED_FUNCTION_CALL": "the model produced an invalid function call",
+}
+
+
+def md(text: str) -> None:
+    """Render ``text`` as Markdown."""
+    display(Markdown(text))
+
+
+def candidate_text(candidate: Any) -> str:
+    """All text parts of a candidate, joined; ``""`` when there are none."""
+    content = getattr(candidate, "content", None)
+    return "".join(getattr(part, "text", "") or "" for part in getattr(content, "parts", []) or [])
+
+
+def _name(enum_value: Any) -> str:
+    return getattr(enum_value, "name", str(enum_value))
+
+
+def finish_reason(candidate: Any) -> str:
+    """The candidate's finish reason as a name such as ``"STOP"``."""
+    return _name(getattr(candidate, "finish_reason", "FINISH_REASON_UNSPECIFIED"))
+
+
+def safety_table(ratings: Iterable[Any]) -> str:
+    """Safety ratings as a Markdown table ("" when there are none)."""
+    rows = [
+        f"| {_name(r.category).removeprefix('HARM_CATEGORY_').replace('_', ' ').lower()} "
+        f"| {_name(r.probability).lower()} | {'yes' if getattr(r, 'blocked', False) else 'no'} |"
+        for r in ratings
+    ]
+    if not rows:
+        return ""
+    return "| category | probability | blocked |\n|---|---|---|\n" + "\n".join(rows)
+
+
+def describe_candidate(candidate: Any) -> str:
+    """Markdown for one candidate: its text, or why it has none."""
+    text = candidate_text(candidate)
+    reason = finish_reason(candidate)
+    meaning = FINISH_MEANINGS.get(reason, "see the API reference for this finish reason")
+    if not text:
+        table = safety_table(getattr(candidate, "safety_ratings", []) or [])
+        return f"**No text in this answer.** Finish reason `{reason}`: {meaning}.\n\n{table}".rstrip()
+    if reason not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
+        return f"{text}\n\n*(Finish reason `{reason}`: {meaning}.)*"
+    return text
+
+
+def show(response: Any) -> None:
+    """Render every candidate of a response as Markdown, never raising."""
+    candidates = list(getattr(response, "candidates", []) or [])
+    if not candidates:
+        feedback = getattr(response, "prompt_feedback", None)
+        reason = _name(getattr(feedback, "block_reason", "unknown"))
+        table = safety_table(getattr(feedback, "safety_ratings", []) or [])
+        md(f"**No answer: the prompt itself was blocked** (block reason `{reason}`).\n\n{table}".rstrip())
+        return
+    for number, candidate in enumerate(candidates, start=1):
+        if len(candidates) > 1:
+            md(f"**Candidate {number} of {len(candidates)}**")
+        md(describe_candidate(candidate))
+
+
+@dataclass
+class StreamSummary:
+    """What :func:`show_stream` saw: the text and how it arrived."""
+
+    text: str
+    chunks: int
+    seconds_to_first_chunk: float
+    seconds_total: float
+
+
+def show_stream(response: Iterable[Any]) -> StreamSummary:
+    """Render a streamed response in one output that grows chunk by chunk."""
+    start = time.perf_counter()
+    first = 0.0
+    text = ""
+    chunks = 0
+    handle = display(Markdown("*(waiting for the first chunk…)*"), display_id=True)
+    last_candidate = None
+    for chunk in response:
+        chunks += 1
+        if chunks == 1:
+            first = time.perf_counter() - start
+        candidates = list(getattr(chunk, "candidates", []) or [])
+        if candidates:
+            last_candidate = candidates[0]
+            text += candidate_text(candidates[0])
+        handle.update(Markdown(text or "*(no text yet)*"))
+    if last_candidate is not None and finish_reason(last_candidate) not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
+        reason = finish_reason(last_candidate)
+        handle.update(Markdown(f"{text}\n\n*(Finish reason `{reason}`: {FINISH_MEANINGS.get(reason, '')}.)*"))
+    return StreamSummary(text, chunks, first, time.perf_counter() - start)
+
+
+def show_chat(history: Iterable[Any]) -> None:
+    """Render a chat's history, one Markdown block per message, by role."""
+    for message in history:
+        role = getattr(message, "role", "?")
+        text = "".join(getattr(part, "text", "") or "" for part in message.parts)
+        md(f"**{role}**: {text}")

@@ -1,0 +1,178 @@
+"""Find the learner's Gemini API key, and never show it.
+
+Sources, in order:
+
+1. ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY`` in the environment;
+2. a ``.env`` file, found from the working directory upward;
+3. Colab secrets (``google.colab.userdata``), only when running on Colab;
+4. a hidden prompt, only when a notebook asks for one explicitly.
+
+The key itself only ever leaves this module inside :class:`FoundKey`, whose
+``repr`` and ``str`` are masked.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import find_dotenv
+from dotenv.parser import parse_stream
+
+KEY_NAMES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+
+class KeyProblem(Exception):
+    """A key source exists but cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class FoundKey:
+    """An API key and where it was read from."""
+
+    value: str = field(repr=False)
+    source: str
+
+    def masked(self) -> str:
+        """The key as it may be shown: only its last four characters."""
+        return mask(self.value)
+
+    def __str__(self) -> str:
+        return f"{self.masked()} (from {self.source})"
+
+
+def mask(key: str) -> str:
+    """Show only the last four characters of ``key``: ``'…Ab3d'``."""
+    key = key.strip()
+    return "…" + key[-4:] if len(key) >= 12 else "…" + "*" * 4
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Read a ``.env`` file; a line that is not ``NAME=value`` is an error.
+
+    python-dotenv itself only logs such lines and skips them; a learner whose
+    key sits on a skipped line would never know why it is not found.
+    """
+    values: dict[str, str] = {}
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise KeyProblem(
+                    f"{path}, line {binding.original.line}: this line is not NAME=value, so it "
+                    "cannot be read. Fix it (compare with .env.example) or delete it."
+                )
+            if binding.key is not None and binding.value is not None:
+                values[binding.key] = binding.value
+    return values
+
+
+def find_env_file(start: Path | None = None) -> Path | None:
+    """The nearest ``.env`` from ``start`` (default: the working directory) upward."""
+    if start is None:
+        found = find_dotenv(usecwd=True)
+        return Path(found) if found else None
+    for folder in (start, *start.parents):
+        candidate = folder / ".env"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def key_from_environment(environ: Mapping[str, str]) -> FoundKey | None:
+    """``GEMINI_API_KEY`` (preferred, as the SDK does) or ``GOOGLE_API_KEY``."""
+    gemini = environ.get("GEMINI_API_KEY", "").strip()
+    google = environ.get("GOOGLE_API_KEY", "").strip()
+    if gemini and google and gemini != google:
+        warnings.warn(
+            f"GEMINI_API_KEY ({mask(gemini)}) and GOOGLE_API_KEY ({mask(google)}) differ; "
+            "using GEMINI_API_KEY. Unset one of them to silence this warning.",
+            stacklevel=3,
+        )
+    if gemini:
+        return FoundKey(gemini, "environment variable GEMINI_API_KEY")
+    if google:
+        return FoundKey(google, "environment variable GOOGLE_API_KEY")
+    return None
+
+
+def key_from_env_file(path: Path | None) -> FoundKey | None:
+    """A key from a ``.env`` file, if it holds one."""
+    if path is None or not path.is_file():
+        return None
+    values = read_env_file(path)
+    for name in KEY_NAMES:
+        if values.get(name, "").strip():
+            return FoundKey(values[name].strip(), f"{name} in {path}")
+    return None
+
+
+def running_on_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules or importlib.util.find_spec("google.colab") is not None
+
+
+def key_from_colab(userdata: Any | None = None) -> FoundKey | None:
+    """A key from Colab's secrets panel (the key icon in Colab's left bar).
+
+    ``userdata`` is ``google.colab.userdata``; tests pass a stand-in.
+    """
+    if userdata is None:
+        if not running_on_colab():
+            return None
+        userdata = importlib.import_module("google.colab.userdata")
+    missing = []
+    for name in KEY_NAMES:
+        try:
+            value = userdata.get(name)
+        except Exception as error:  # Colab's own exception classes, matched by name
+            kind = type(error).__name__
+            if kind == "SecretNotFoundError":
+                missing.append(name)
+                continue
+            if kind == "NotebookAccessError":
+                raise KeyProblem(
+                    f"Colab has a secret named {name}, but this notebook may not read it. Open the "
+                    "key icon in Colab's left bar and switch on 'Notebook access' for it, then run "
+                    "this cell again."
+                ) from None
+            if kind == "TimeoutException":
+                raise KeyProblem(
+                    "Colab did not answer when asked for the secret (the permission dialog timed "
+                    "out). Run this cell again and accept the dialog."
+                ) from None
+            raise
+        if value and value.strip():
+            return FoundKey(value.strip(), f"Colab secret {name}")
+    return None
+
+
+def key_from_prompt(ask: Callable[[str], str] = getpass.getpass) -> FoundKey | None:
+    """Ask for the key without echoing it; it is kept in memory only."""
+    value = ask("Paste your Gemini API key (it will not be shown or saved): ").strip()
+    return FoundKey(value, "typed at the prompt (kept in memory only)") if value else None
+
+
+def find_key(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = None,
+    colab_userdata: Any | None = None,
+    prompt: bool = False,
+    ask: Callable[[str], str] = getpass.getpass,
+) -> FoundKey | None:
+    """Look for a key in every source, in order; ``None`` when there is none."""
+    environ = os.environ if environ is None else environ
+    return (
+        key_from_environment(environ)
+        or key_from_env_file(env_file if env_file is not None else find_env_file())
+        or key_from_colab(colab_userdata)
+        or (key_from_prompt(ask) if prompt else None)
+    )

@@ -1,0 +1,342 @@
+"""Record and replay the SDK's HTTP calls with vcrpy.
+
+One cassette per notebook, ``notebooks/cassettes/<notebook>.yaml``. A cassette
+is YAML meant to be read in a diff:
+
+* ``provenance``: where its responses come from (``recorded`` from Gemini, or
+  ``authored``), the endpoint, models, date and SDK version;
+* ``interactions``: request and response bodies stored as parsed JSON, with no
+  headers but the content type, image bytes replaced by their SHA-256 digest,
+  and an ``origin`` line on every response.
+
+Requests are matched on method, path and JSON-normalised body, so the host (a
+gateway, a stand-in, Gemini itself) and the query string do not matter. The
+API key is removed from headers and URLs before anything is written, and the
+serializer refuses to write a cassette that still contains it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import vcr
+import yaml
+from vcr.cassette import Cassette
+from vcr.request import Request as VcrRequest
+
+from .standin import STANDIN_HEADER
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Base64 strings longer than this inside ``inlineData`` are stored as a digest.
+INLINE_DATA_LIMIT = 256
+KEPT_RESPONSE_HEADERS = ("content-type", STANDIN_HEADER)
+SECRET_HEADERS = ("x-goog-api-key", "authorization", "x-goog-user-project")
+
+
+class CassetteProblem(Exception):
+    """A cassette is missing, unreadable or hand-edited into something invalid."""
+
+
+class SecretLeak(Exception):
+    """Raised instead of writing a cassette that would contain the API key."""
+
+
+def cassette_dir() -> Path:
+    """Where cassettes live: ``GEMINI_CASSETTE_DIR`` or ``notebooks/cassettes``."""
+    override = os.environ.get("GEMINI_CASSETTE_DIR")
+    return Path(override) if override else REPO_ROOT / "notebooks" / "cassettes"
+
+
+def cassette_path(notebook: str) -> Path:
+    """The committed cassette of a notebook."""
+    return cassette_dir() / f"{notebook}.yaml"
+
+
+def recording_path(notebook: str) -> Path:
+    """Where a recording is written until its notebook has run clean."""
+    override = os.environ.get("GEMINI_RECORD_DIR")
+    folder = Path(override) if override else cassette_dir() / ".recording"
+    return folder / f"{notebook}.yaml"
+
+
+# --- bodies -------------------------------------------------------------------
+
+
+def digest(data: bytes) -> str:
+    """How image bytes are stored: ``sha256:<hex> (<n> bytes)``."""
+    return f"sha256:{hashlib.sha256(data).hexdigest()} ({len(data)} bytes)"
+
+
+def digest_inline_data(value: Any) -> Any:
+    """Replace every large ``inlineData.data`` by the digest of its bytes."""
+    if isinstance(value, list):
+        return [digest_inline_data(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result = {key: digest_inline_data(item) for key, item in value.items()}
+    data = result.get("data")
+    is_blob = "mimeType" in result or "mime_type" in result
+    if is_blob and isinstance(data, str) and len(data) > INLINE_DATA_LIMIT and not data.startswith("sha256:"):
+        result["data"] = digest(base64.b64decode(data))
+    return result
+
+
+def parse_body(body: bytes | str | None) -> Any:
+    """A body as JSON with images digested, or as text when it is not JSON."""
+    if body is None or body == b"" or body == "":
+        return None
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        return digest_inline_data(json.loads(text))
+    except ValueError:
+        return text
+
+
+def normalised_body(request: VcrRequest) -> str:
+    """A canonical form of a request body, for matching."""
+    return json.dumps(parse_body(request.body), sort_keys=True, ensure_ascii=False)
+
+
+def match_json_body(r1: VcrRequest, r2: VcrRequest) -> None:
+    """vcrpy matcher: the two bodies are the same JSON, images compared by digest."""
+    if normalised_body(r1) != normalised_body(r2):
+        raise AssertionError("request bodies differ")
+
+
+def prompt_of(body: Any) -> str:
+    """The text a learner typed, read back out of a request body."""
+    if not isinstance(body, dict):
+        return "" if body is None else str(body)
+    if "requests" in body:  # batchEmbedContents
+        return " | ".join(prompt_of(r) for r in body["requests"])
+    if "content" in body:  # embedContent
+        return " ".join(p.get("text", "") for p in body["content"].get("parts", []))
+    contents = body.get("contents") or []
+    if not contents:
+        return ""
+    parts = contents[-1].get("parts", [])
+    return " ".join(p.get("text", "[image]") for p in parts)
+
+
+# --- hooks --------------------------------------------------------------------
+
+
+def clean_request(request: VcrRequest) -> VcrRequest:
+    """Keep only what matching needs: no headers, images as digests."""
+    for name in list(request.headers):
+        if name.lower() != "content-type":
+            del request.headers[name]
+    body = parse_body(request.body)
+    if isinstance(body, (dict, list)):
+        request.body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return request
+
+
+def response_cleaner(endpoint: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A vcrpy hook that trims headers and writes where the response came from."""
+
+    def clean_response(response: dict[str, Any]) -> dict[str, Any]:
+        headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+        standin = headers.get(STANDIN_HEADER)
+        if standin:
+            origin = f"authored: served by a local stand-in ({_first(standin)}), not by Gemini"
+        else:
+            origin = f"recorded from {endpoint} on {date.today().isoformat()}"
+        response["headers"] = {k: v for k, v in headers.items() if k in KEPT_RESPONSE_HEADERS}
+        response["origin"] = origin
+        return response
+
+    return clean_response
+
+
+def _first(value: Any) -> str:
+    return value[0] if isinstance(value, list) and value else str(value)
+
+
+# --- the YAML format ----------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as readable blocks."""
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+@dataclass
+class CassetteSerializer:
+    """vcrpy serializer: readable YAML, and never a secret on disk."""
+
+    forbidden: tuple[str, ...] = ()
+
+    def serialize(self, data: dict[str, Any]) -> str:
+        """vcrpy's cassette dict -> YAML text."""
+        metadata = data.get("metadata") or {}
+        document = {
+            "provenance": metadata.get("provenance", {}),
+            "interactions": [_interaction_out(i) for i in data["interactions"]],
+            "version": data.get("version", 1),
+        }
+        text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+        for secret in self.forbidden:
+            if secret and secret in text:
+                raise SecretLeak("the API key is in the cassette about to be written; it was not written")
+        return text
+
+    def deserialize(self, text: str) -> dict[str, Any]:
+        """YAML text -> vcrpy's cassette dict; hand-edits are checked."""
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise CassetteProblem(f"it is not valid YAML ({str(error).splitlines()[0]})") from None
+        if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
+            raise CassetteProblem("it has no 'interactions' list")
+        interactions = []
+        for number, item in enumerate(document["interactions"], start=1):
+            try:
+                interactions.append(_interaction_in(item))
+            except (KeyError, TypeError, AttributeError) as error:
+                raise CassetteProblem(f"interaction {number} is incomplete (missing {error})") from None
+        return {
+            "version": document.get("version", 1),
+            "interactions": interactions,
+            "metadata": {"provenance": document.get("provenance") or {}},
+        }
+
+
+def _interaction_out(interaction: dict[str, Any]) -> dict[str, Any]:
+    request, response = interaction["request"], interaction["response"]
+    body = response.get("body", {}).get("string", "")
+    parsed = parse_body(body)
+    return {
+        "request": {
+            "method": request["method"],
+            "uri": request["uri"],
+            "body": parse_body(request.get("body")),
+        },
+        "response": {
+            "origin": response.get("origin", "unknown"),
+            "status": response["status"],
+            "headers": response.get("headers", {}),
+            "body": {"json": parsed} if isinstance(parsed, (dict, list)) else {"string": body},
+        },
+    }
+
+
+def _interaction_in(item: dict[str, Any]) -> dict[str, Any]:
+    request, response = item["request"], item["response"]
+    body = request.get("body")
+    stored = response["body"]
+    text = json.dumps(stored["json"], ensure_ascii=False) if "json" in stored else stored["string"]
+    return {
+        "request": {
+            "method": request["method"],
+            "uri": request["uri"],
+            "body": None if body is None else json.dumps(body, ensure_ascii=False),
+            "headers": {"content-type": ["application/json"]} if body is not None else {},
+        },
+        "response": {
+            "origin": response.get("origin", "unknown"),
+            "status": {"code": int(response["status"]["code"]), "message": response["status"]["message"]},
+            "headers": response.get("headers", {}),
+            "body": {"string": text},
+        },
+    }
+
+
+# --- opening a cassette -------------------------------------------------------
+
+
+@dataclass
+class OpenCassette:
+    """A cassette in use: keep it to save it, close it, or explain a miss."""
+
+    notebook: str
+    path: Path
+    cassette: Cassette
+    context: Any
+    recording: bool
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """The cassette's provenance block (empty if it has none)."""
+        try:
+            return dict(self.cassette.get_metadata("provenance", {}))
+        except vcr.errors.CannotOverwriteExistingCassetteException:
+            return {}
+
+    def save(self) -> None:
+        """Write what was recorded so far (record mode only)."""
+        if self.recording and self.cassette.dirty:
+            _update_provenance(self)
+            self.cassette._save()
+
+    def close(self) -> None:
+        """Stop intercepting HTTP; in record mode the cassette is written."""
+        if self.recording:
+            _update_provenance(self)
+        self.context.__exit__(None, None, None)
+
+
+def _update_provenance(open_cassette: OpenCassette) -> None:
+    provenance = open_cassette.cassette.get_metadata("provenance", {})
+    origins = [r.get("origin", "") for r in open_cassette.cassette.responses]
+    authored = [o for o in origins if o.startswith("authored")]
+    if authored and len(authored) == len(origins):
+        provenance["source"] = "authored"
+    elif authored:
+        provenance["source"] = "mixed"
+    else:
+        provenance["source"] = "recorded"
+    open_cassette.cassette.dirty = True
+
+
+def open_cassette(
+    notebook: str,
+    *,
+    recording: bool,
+    endpoint: str,
+    provenance: dict[str, Any] | None = None,
+    secrets: Iterable[str] = (),
+) -> OpenCassette:
+    """Start replaying (or recording) the HTTP calls of ``notebook``."""
+    path = recording_path(notebook) if recording else cassette_path(notebook)
+    if recording:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    elif not path.is_file():
+        raise CassetteProblem(f"{path} does not exist, so notebook {notebook} has no recordings to replay")
+    serializer_name = f"gemini-cassette-{notebook}"
+    recorder = vcr.VCR(
+        serializer=serializer_name,
+        record_mode="all" if recording else "none",
+        match_on=("method", "path", "json_body"),
+        filter_headers=list(SECRET_HEADERS),
+        filter_query_parameters=["key"],
+        before_record_request=clean_request,
+        before_record_response=response_cleaner(endpoint),
+        decode_compressed_response=True,
+    )
+    recorder.register_serializer(serializer_name, CassetteSerializer(tuple(s for s in secrets if s)))
+    recorder.register_matcher("json_body", match_json_body)
+    context = recorder.use_cassette(str(path), allow_playback_repeats=True)
+    try:
+        cassette = context.__enter__()
+    except CassetteProblem as error:
+        raise CassetteProblem(f"{path} cannot be used: {error}. Restore it with git or re-record it.") from None
+    if recording:
+        cassette.get_metadata("provenance", dict(provenance or {}))
+    return OpenCassette(notebook, path, cassette, context, recording)

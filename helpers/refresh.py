@@ -1,0 +1,143 @@
+"""Re-record cassettes and refresh the notebooks' stored outputs.
+
+For each notebook:
+
+1. execute it in ``record`` mode, writing a new cassette to a scratch folder;
+2. execute it again in ``replay`` mode against that new cassette, with no key;
+3. only when both runs were clean, move the cassette into
+   ``notebooks/cassettes/`` and save the notebook with the replay run's outputs.
+
+A failed or interrupted recording therefore never replaces a good cassette,
+and the stored outputs are exactly what nbval will see in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .keys import KEY_NAMES
+from .recording import REPO_ROOT, cassette_dir
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+KERNEL_TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class Outcome:
+    """What happened to one notebook."""
+
+    notebook: str
+    ok: bool
+    message: str
+    seconds: float
+
+
+def notebook_names(selected: list[str] | None = None) -> list[str]:
+    """The notebooks to work on: the given names (with or without .ipynb), or all."""
+    every = sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if not selected:
+        return every
+    names = [Path(name).stem for name in selected]
+    unknown = [n for n in names if n not in every]
+    if unknown:
+        raise SystemExit(f"No such notebook: {', '.join(unknown)}. Known: {', '.join(every)}")
+    return names
+
+
+@contextmanager
+def environment(**changes: str | None) -> Iterator[None]:
+    """Set (or, with ``None``, unset) environment variables for a while."""
+    saved = {name: os.environ.get(name) for name in changes}
+    try:
+        for name, value in changes.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel; raise on the first error."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=KERNEL_TIMEOUT_SECONDS,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook
+
+
+def refresh_outputs(name: str) -> nbformat.NotebookNode:
+    """Execute a notebook in replay mode with no key (as CI does) and return it."""
+    no_keys: dict[str, str | None] = dict.fromkeys(KEY_NAMES)
+    with environment(GEMINI_MODE="replay", GOOGLE_GEMINI_BASE_URL=None, **no_keys):
+        return execute(NOTEBOOK_DIR / f"{name}.ipynb")
+
+
+def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome:
+    """Record one notebook's cassette; keep the old one unless everything ran clean."""
+    start = time.perf_counter()
+    target = cassette_dir() / f"{name}.yaml"
+    backup = target.with_suffix(".yaml.previous")
+    with tempfile.TemporaryDirectory(prefix="gemini-record-") as scratch:
+        recorded = Path(scratch) / f"{name}.yaml"
+        try:
+            with environment(GEMINI_MODE="record", GEMINI_RECORD_DIR=scratch, **(extra_env or {})):
+                execute(NOTEBOOK_DIR / f"{name}.ipynb")
+        except CellExecutionError as error:
+            return Outcome(
+                name, False, f"a cell failed while recording, old cassette kept: {_last_line(error)}", _since(start)
+            )
+        if not recorded.is_file():
+            return Outcome(name, False, "the notebook made no API call, so nothing was recorded", _since(start))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        had_previous = target.is_file()
+        if had_previous:
+            shutil.copyfile(target, backup)
+        replaced = False
+        try:
+            shutil.copyfile(recorded, target)
+            notebook = refresh_outputs(name)
+            replaced = True
+        except CellExecutionError as error:
+            return Outcome(
+                name, False, f"replaying the new cassette failed, old one kept: {_last_line(error)}", _since(start)
+            )
+        finally:
+            if not replaced:
+                if had_previous:
+                    os.replace(backup, target)
+                else:
+                    target.unlink(missing_ok=True)
+            backup.unlink(missing_ok=True)
+    nbformat.write(notebook, NOTEBOOK_DIR / f"{name}.ipynb")
+    return Outcome(name, True, f"cassette {target.relative_to(REPO_ROOT)} and outputs updated", _since(start))
+
+
+def _last_line(error: Exception) -> str:
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else type(error).__name__
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 1)

@@ -1,0 +1,250 @@
+"""One call at the top of every notebook: ``settings = helpers.setup("01_text")``.
+
+It finds the key, decides the mode, configures ``google.generativeai`` with
+``transport="rest"``, opens the notebook's cassette, and prints one banner
+line. Notebooks never branch on the mode: only this module knows it.
+
+* ``live``: calls go to Gemini (or ``GOOGLE_GEMINI_BASE_URL``); default with a key.
+* ``replay``: calls are answered from the cassette; no key, no network. Default
+  without a key.
+* ``record``: calls go live and are written to a new cassette (maintainers).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from . import errors, keys, models
+from .recording import OpenCassette, cassette_path, open_cassette
+
+MODES = ("live", "replay", "record")
+DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
+#: Sent instead of a key in replay mode, so the SDK does not look for other credentials.
+REPLAY_PLACEHOLDER_KEY = "replay-mode-sends-no-key"
+
+#: The deprecation notice ``google.generativeai`` printed when it was imported.
+SDK_NOTICE: list[str] = []
+
+
+@dataclass
+class Settings:
+    """What :func:`setup` decided, for the notebook to use and show."""
+
+    notebook: str
+    mode: str
+    model: str
+    embedding_model: str
+    endpoint: str
+    key: keys.FoundKey | None = field(default=None, repr=False)
+    cassette: OpenCassette | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Where the replayed responses come from (empty outside replay)."""
+        return self.cassette.provenance if self.cassette else {}
+
+    def error_context(self) -> errors.Context:
+        """What error messages may say about this session."""
+        return errors.Context(
+            notebook=self.notebook,
+            mode=self.mode,
+            endpoint=self.endpoint,
+            key_masked=self.key.masked() if self.key else "",
+            key_source=self.key.source if self.key else "",
+            cassette=_relative(self.cassette.path) if self.cassette else _relative(cassette_path(self.notebook)),
+            secret=self.key.value if self.key else "",
+        )
+
+
+_current: Settings | None = None
+
+
+def import_sdk() -> Any:
+    """Import ``google.generativeai`` once, keeping its FutureWarning for display.
+
+    The SDK warns on import that Google no longer supports it, and
+    ``google.api_core`` may warn about the Python version. Their text varies by
+    machine, so they are caught here and the notebooks explain them in prose.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FutureWarning)
+        import google.generativeai as genai
+    if not SDK_NOTICE:
+        SDK_NOTICE.extend(str(w.message) for w in caught if "generativeai" in str(w.message))
+    return genai
+
+
+def settings_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment, with names from ``.env`` filling in what is unset there."""
+    environ = dict(os.environ if environ is None else environ)
+    env_file = keys.find_env_file()
+    from_file = keys.read_env_file(env_file) if env_file else {}
+    names = ("GEMINI_MODE", "GEMINI_MODEL", "GEMINI_EMBEDDING_MODEL", "GOOGLE_GEMINI_BASE_URL")
+    return {**{n: from_file[n] for n in names if n in from_file}, **environ}
+
+
+def choose_mode(requested: str | None, key: keys.FoundKey | None) -> str:
+    """``GEMINI_MODE`` if set, else ``live`` with a key and ``replay`` without."""
+    requested = (requested or "").strip().lower()
+    if requested and requested not in MODES:
+        raise errors.TutorialError(f"GEMINI_MODE={requested!r} is not a mode; use one of: {', '.join(MODES)}.")
+    mode = requested or ("live" if key else "replay")
+    if mode != "replay" and key is None:
+        raise errors.MissingKey(
+            f"GEMINI_MODE={mode} needs an API key, and none was found. Get one at Google AI Studio "
+            f"(https://aistudio.google.com/apikey), then {errors.KEY_SOURCES_HELP}. Without a key, "
+            "the notebooks replay recorded responses: unset GEMINI_MODE (or set it to replay)."
+        )
+    return mode
+
+
+def endpoint_from(environ: Mapping[str, str]) -> str:
+    """``GOOGLE_GEMINI_BASE_URL`` (as ``google-genai`` reads it) or Gemini's own."""
+    return (environ.get("GOOGLE_GEMINI_BASE_URL") or DEFAULT_ENDPOINT).strip().rstrip("/")
+
+
+def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> Settings:
+    """Configure the SDK for ``notebook`` and print the banner.
+
+    Running it again (re-running the cell) closes the previous cassette first.
+    ``ask_for_key=True`` offers a hidden prompt when no key is found.
+    """
+    global _current
+    teardown()
+    _install_error_handler(errors.Context(notebook=notebook))
+    environ = settings_environment()
+    key = keys.find_key(environ, prompt=ask_for_key)
+    mode = choose_mode(environ.get("GEMINI_MODE"), key)
+    settings = Settings(
+        notebook=notebook,
+        mode=mode,
+        model=models.text_model(environ),
+        embedding_model=models.embedding_model(environ),
+        endpoint=endpoint_from(environ),
+        key=key,
+    )
+    genai = import_sdk()
+    genai.configure(
+        api_key=key.value if key and mode != "replay" else REPLAY_PLACEHOLDER_KEY,
+        transport="rest",
+        client_options={"api_endpoint": settings.endpoint},
+    )
+    if mode in ("replay", "record"):
+        settings.cassette = open_cassette(
+            notebook,
+            recording=mode == "record",
+            endpoint=settings.endpoint,
+            provenance=_recording_provenance(settings),
+            secrets=[key.value] if key else [],
+        )
+    _install_hooks(settings)
+    _current = settings
+    if not quiet:
+        print(banner(settings))
+    return settings
+
+
+def teardown() -> None:
+    """Close the current cassette (writing it in record mode)."""
+    global _current
+    if _current and _current.cassette:
+        _current.cassette.close()
+    _current = None
+
+
+atexit.register(teardown)
+
+
+def current() -> Settings | None:
+    """The settings of the last :func:`setup`, if any."""
+    return _current
+
+
+def _recording_provenance(settings: Settings) -> dict[str, Any]:
+    from datetime import date
+
+    return {
+        "source": "recorded",
+        "endpoint": settings.endpoint,
+        "date": date.today().isoformat(),
+        "models": [settings.model, settings.embedding_model],
+        "sdk": f"google-generativeai {metadata.version('google-generativeai')}",
+        "note": os.environ.get("GEMINI_PROVENANCE_NOTE", ""),
+    }
+
+
+def _relative(path: Any) -> str:
+    """A path as the learner sees it: relative to the repository when inside it."""
+    from .recording import REPO_ROOT
+
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def describe_provenance(provenance: Mapping[str, Any]) -> str:
+    """One phrase: where replayed responses come from."""
+    source = provenance.get("source", "unknown")
+    when = provenance.get("date", "an unknown date")
+    if source == "recorded":
+        return f"recorded from Gemini ({provenance.get('endpoint', '?')}) on {when}"
+    if source == "authored":
+        return f"AUTHORED on {when}, not recorded from Gemini: written to be faithful, see the README"
+    if source == "mixed":
+        return f"partly AUTHORED, partly recorded from Gemini, on {when}"
+    return "of unknown origin (the cassette has no provenance block)"
+
+
+def banner(settings: Settings) -> str:
+    """The one line a notebook prints about mode, models and responses."""
+    models_part = f"model {settings.model}, embeddings {settings.embedding_model}"
+    if settings.mode == "replay":
+        assert settings.cassette is not None
+        return (
+            f"Mode: replay (no key needed) · {models_part} · responses from "
+            f"{_relative(settings.cassette.path)}, {describe_provenance(settings.provenance)}."
+        )
+    where = "" if settings.endpoint == DEFAULT_ENDPOINT else f" via {settings.endpoint}"
+    key = f"key {settings.key}" if settings.key else "no key"
+    if settings.mode == "record":
+        assert settings.cassette is not None
+        return f"Mode: record · {models_part}{where} · {key} · writing {_relative(settings.cassette.path)}."
+    return f"Mode: live · {models_part}{where} · {key}."
+
+
+def _shell() -> Any:
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
+def _install_error_handler(context: errors.Context) -> None:
+    shell = _shell()
+    if shell is not None:
+        errors.install_handler(shell, context)
+
+
+def _install_hooks(settings: Settings) -> None:
+    """In IPython: friendly errors, and (record mode) save after every cell."""
+    shell = _shell()
+    if shell is None:
+        return
+    errors.install_handler(shell, settings.error_context())
+    if settings.mode == "record" and settings.cassette is not None:
+        cassette = settings.cassette
+
+        def save_after_cell(*_: Any) -> None:
+            cassette.save()
+
+        for callback in list(shell.events.callbacks["post_run_cell"]):
+            if getattr(callback, "__name__", "") == "save_after_cell":
+                shell.events.unregister("post_run_cell", callback)
+        shell.events.register("post_run_cell", save_after_cell)

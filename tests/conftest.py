@@ -1,0 +1,58 @@
+"""Shared fixtures: every test starts with no key, no mode and no .env in sight."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import session
+from helpers.standin import StandIn
+
+SETTINGS_NAMES = (
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_MODE",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GEMINI_MODEL",
+    "GEMINI_EMBEDDING_MODEL",
+    "GEMINI_RECORD_DIR",
+    "GEMINI_PROVENANCE_NOTE",
+)
+#: Shaped like a real Google API key, so the leak scanners would see it.
+FAKE_KEY = "AIzaSyFAKE-test-key-0123456789abcdefXYZ"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No key, no mode, no .env; cassettes in a scratch folder."""
+    for name in SETTINGS_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("GEMINI_CASSETTE_DIR", str(tmp_path / "cassettes"))
+    yield
+    session.teardown()
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    """A stand-in for Gemini on 127.0.0.1 that accepts only FAKE_KEY."""
+    with StandIn(valid_keys={FAKE_KEY}) as server:
+        yield server
+
+
+@pytest.fixture
+def live_against(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    """Environment for live mode against the stand-in with FAKE_KEY."""
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", standin.url)
+    return standin
+
+
+def cassette_text(name: str) -> str:
+    """The committed-cassette text of ``name`` in the scratch cassette folder."""
+    return (Path(os.environ["GEMINI_CASSETTE_DIR"]) / f"{name}.yaml").read_text(encoding="utf-8")

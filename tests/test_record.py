@@ -1,0 +1,94 @@
+"""The record path, for real: record against a local stand-in, stop it, replay."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import google.generativeai as genai
+import pytest
+import yaml
+
+import helpers
+from helpers import session
+from helpers.recording import SecretLeak
+from helpers.standin import StandIn
+from tests.conftest import FAKE_KEY
+
+
+def _calls(settings: helpers.Settings) -> dict[str, object]:
+    """Generate, stream, chat and embed: every kind of call the series makes."""
+    model = genai.GenerativeModel(settings.model)
+    text = model.generate_content("Who is the GOAT in the NBA?").text
+    streamed = [
+        chunk.text for chunk in model.generate_content("Write a Julia function for cleaning the data.", stream=True)
+    ]
+    chat = model.start_chat(history=[])
+    chat.send_message("Can you please guide me on how to start playing Dota 2?")
+    chat.send_message("Which Dota 2 heroes should I start with?")
+    one = genai.embed_content(
+        model=settings.embedding_model, content="Dota 2", task_type="retrieval_document", title="Dota"
+    )
+    many = genai.embed_content(model=settings.embedding_model, content=["a", "b"], output_dimensionality=8)
+    return {
+        "text": text,
+        "streamed": streamed,
+        "chat": [m.parts[0].text for m in chat.history],
+        "one": one["embedding"][:5],
+        "many": many["embedding"],
+    }
+
+
+def test_record_then_replay_without_server_or_key(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_rec", quiet=True)
+    live = _calls(settings)
+    session.teardown()
+    live_against.stop()
+    assert all(r["key"] == FAKE_KEY for r in live_against.received)
+
+    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_rec.yaml"
+    text = recorded.read_text(encoding="utf-8")
+    assert FAKE_KEY not in text and FAKE_KEY[-12:] not in text
+    document = yaml.safe_load(text)
+    assert document["provenance"]["source"] == "authored"
+    assert len(document["interactions"]) == 6
+    assert all(i["response"]["origin"].startswith("authored") for i in document["interactions"])
+    assert all(set(i["response"]["headers"]) <= {"content-type", "x-gemini-standin"} for i in document["interactions"])
+
+    recorded.rename(recorded.parent.parent / "t_rec.yaml")
+    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(variable)
+    settings = helpers.setup("t_rec", quiet=True)
+    assert settings.mode == "replay"
+    assert _calls(settings) == live
+
+
+def test_serializer_refuses_to_write_a_key(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers.recording import CassetteSerializer
+
+    serializer = CassetteSerializer(forbidden=(FAKE_KEY,))
+    data = {
+        "interactions": [
+            {
+                "request": {"method": "GET", "uri": f"http://x/v1beta/models?key={FAKE_KEY}", "body": None},
+                "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "{}"}},
+            }
+        ]
+    }
+    with pytest.raises(SecretLeak):
+        serializer.serialize(data)
+
+
+def test_images_are_stored_as_digests(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    image_path = Path("photo.png")
+    Image.radial_gradient("L").convert("RGB").save(image_path)
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_img", quiet=True)
+    genai.GenerativeModel(settings.model).generate_content(["Describe it.", Image.open(image_path)])
+    session.teardown()
+    text = (Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_img.yaml").read_text()
+    assert "sha256:" in text and "bytes)" in text
+    assert len(text) < 4000

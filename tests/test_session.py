@@ -1,0 +1,113 @@
+"""Mode selection, the banner, and what replay says when it cannot answer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import google.generativeai as genai
+import pytest
+
+import helpers
+from helpers import errors, session
+from helpers.keys import FoundKey
+from helpers.standin import StandIn
+from tests.conftest import FAKE_KEY
+
+
+def test_default_mode_is_replay_without_key_and_live_with_one() -> None:
+    assert session.choose_mode(None, None) == "replay"
+    assert session.choose_mode("", FoundKey(FAKE_KEY, "test")) == "live"
+    assert session.choose_mode("replay", FoundKey(FAKE_KEY, "test")) == "replay"
+
+
+def test_live_without_key_says_where_keys_come_from() -> None:
+    with pytest.raises(errors.MissingKey) as caught:
+        session.choose_mode("live", None)
+    message = str(caught.value)
+    assert ".env" in message and "Colab" in message and "GEMINI_API_KEY" in message and "replay" in message
+
+
+def test_unknown_mode_is_named() -> None:
+    with pytest.raises(errors.TutorialError, match="'fast' is not a mode"):
+        session.choose_mode("fast", None)
+
+
+def test_mode_from_env_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text("GEMINI_MODE=replay\nGEMINI_MODEL=gemini-3.6-flash\n")
+    environ = session.settings_environment()
+    assert environ["GEMINI_MODE"] == "replay" and environ["GEMINI_MODEL"] == "gemini-3.6-flash"
+    monkeypatch.setenv("GEMINI_MODEL", "gemini-3.5-flash-lite")
+    assert session.settings_environment()["GEMINI_MODEL"] == "gemini-3.5-flash-lite"
+
+
+def _record_small_cassette(server: StandIn, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup(name, quiet=True)
+    genai.GenerativeModel(settings.model).generate_content("Who is the GOAT in the NBA?")
+    session.teardown()
+    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / f"{name}.yaml"
+    recorded.rename(recorded.parent.parent / f"{name}.yaml")
+    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(variable)
+
+
+def test_replay_banner_says_authored_when_recorded_from_standin(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _record_small_cassette(live_against, monkeypatch, "t_banner")
+    settings = helpers.setup("t_banner")
+    line = capsys.readouterr().out
+    assert settings.mode == "replay"
+    assert "Mode: replay" in line and "AUTHORED" in line and "not recorded from Gemini" in line
+    assert "t_banner.yaml" in line and settings.model in line
+
+
+def test_replay_banner_says_recorded_when_the_server_is_not_a_standin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with StandIn(valid_keys={FAKE_KEY}, announce=False) as server:
+        monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+        _record_small_cassette(server, monkeypatch, "t_recorded")
+    settings = helpers.setup("t_recorded")
+    assert settings.provenance["source"] == "recorded"
+    assert f"recorded from Gemini ({server.url})" in capsys.readouterr().out
+
+
+def test_replay_answers_twice_and_rerunning_setup_works(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    _record_small_cassette(live_against, monkeypatch, "t_twice")
+    for _ in range(2):
+        settings = helpers.setup("t_twice", quiet=True)
+        model = genai.GenerativeModel(settings.model)
+        first = model.generate_content("Who is the GOAT in the NBA?").text
+        assert model.generate_content("Who is the GOAT in the NBA?").text == first
+
+
+def test_replay_miss_names_notebook_cassette_and_closest_prompt(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record_small_cassette(live_against, monkeypatch, "t_miss")
+    settings = helpers.setup("t_miss", quiet=True)
+    with pytest.raises(Exception) as caught:
+        genai.GenerativeModel(settings.model).generate_content("Who is the best NBA player ever?")
+    message = errors.explain(caught.value, settings.error_context())
+    assert message is not None
+    assert "t_miss" in message and "t_miss.yaml" in message
+    assert "Closest recorded request: “Who is the GOAT in the NBA?”" in message
+    assert "python -m helpers record t_miss" in message and "GEMINI_API_KEY" in message
+
+
+def test_replay_without_cassette_says_so() -> None:
+    with pytest.raises(Exception, match="has no recordings to replay"):
+        helpers.setup("t_none", quiet=True)
+
+
+def test_live_banner_masks_key(live_against: StandIn, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = helpers.setup("t_live")
+    line = capsys.readouterr().out
+    assert settings.mode == "live" and settings.cassette is None
+    assert "Mode: live" in line and "…" + FAKE_KEY[-4:] in line and FAKE_KEY not in line
+    assert live_against.url in line
+    answer = genai.GenerativeModel(settings.model).generate_content("Hello")
+    assert "Stand-in reply" in answer.text
