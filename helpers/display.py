@@ -64,16 +64,22 @@ def describe_candidate(candidate: Any) -> str:
     text = candidate_text(candidate)
     reason = finish_reason(candidate)
     meaning = FINISH_MEANINGS.get(reason, "see the API reference for this finish reason")
+    table = safety_table(getattr(candidate, "safety_ratings", []) or [])
     if not text:
-        table = safety_table(getattr(candidate, "safety_ratings", []) or [])
         return f"**No text in this answer.** Finish reason `{reason}`: {meaning}.\n\n{table}".rstrip()
     if reason not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
-        return f"{text}\n\n*(Finish reason `{reason}`: {meaning}.)*"
+        ratings = f"\n\n{table}" if table and reason != "MAX_TOKENS" else ""
+        return f"{text}\n\n*(Finish reason `{reason}`: {meaning}.)*{ratings}"
     return text
 
 
 def show(response: Any) -> None:
-    """Render every candidate of a response as Markdown, never raising."""
+    """Render every candidate of a response as Markdown, never raising.
+
+    A stream that has not been read yet is read to its end first.
+    """
+    if getattr(response, "_done", True) is False and hasattr(response, "resolve"):
+        response.resolve()
     candidates = list(getattr(response, "candidates", []) or [])
     if not candidates:
         feedback = getattr(response, "prompt_feedback", None)

@@ -2,24 +2,34 @@
 
 :func:`explain` maps an exception to such a message (or ``None`` when it has
 nothing better to say than the traceback). :func:`install_handler` makes
-IPython show that message instead of a traceback, with the key scrubbed from
-anything that is shown. ``%tb`` still prints the full traceback.
+IPython show that message instead of a traceback, and scrubs the key from
+everything the notebook shows: messages, tracebacks (``%tb`` included), error
+values and log lines.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from . import models
+from . import models, retry
 
 KEY_SOURCES_HELP = (
     "set GEMINI_API_KEY in your environment, put it in a .env file (copy .env.example), "
     "or, on Colab, add it as a secret named GEMINI_API_KEY"
 )
 REPLAY_HELP = "Replay needs no key and no network: set GEMINI_MODE=replay (or remove the key) and run again."
+UNCHANGED = "Nothing was changed: a chat keeps its history as it was before this message."
+REMOVED = "…(key removed)"
+
+_KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
+_KEY_PARAMETER = re.compile(r"((?:[?&;]|%3[bB]|%26)key(?:=|%3[dD]))[^&;\s'\"]+")
+_KEY_HEADER = re.compile(r"(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+", re.IGNORECASE)
 
 
 class TutorialError(Exception):
@@ -44,11 +54,12 @@ class Context:
 
 
 def scrub(text: str, secret: str = "") -> str:
-    """Remove the key, and any ``key=`` URL parameter, from ``text``."""
+    """Remove the key from ``text``: the key itself, anything shaped like one, ``key=`` and key headers."""
     if secret:
-        text = text.replace(secret, "…(key removed)")
-    text = re.sub(r"AIza[0-9A-Za-z_\-]{35}", "…(key removed)", text)
-    return re.sub(r"([?&;]key=)[^&;\s'\"]+", r"\1…(removed)", text)
+        text = text.replace(secret, REMOVED)
+    text = _KEY_SHAPE.sub(REMOVED, text)
+    text = _KEY_PARAMETER.sub(rf"\1{REMOVED}", text)
+    return _KEY_HEADER.sub(rf"\1{REMOVED}", text)
 
 
 def explain(error: BaseException, context: Context | None = None) -> str | None:
@@ -61,6 +72,9 @@ def explain(error: BaseException, context: Context | None = None) -> str | None:
     return None
 
 
+# --- messages written elsewhere -------------------------------------------------
+
+
 def _tutorial_error(error: BaseException, context: Context) -> str | None:
     from .keys import KeyProblem
     from .recording import CassetteProblem, SecretLeak
@@ -68,6 +82,18 @@ def _tutorial_error(error: BaseException, context: Context) -> str | None:
     if isinstance(error, (TutorialError, KeyProblem, CassetteProblem, SecretLeak)):
         return str(error)
     return None
+
+
+def _retry_error(error: BaseException, context: Context) -> str | None:
+    """A ``google.api_core`` ``RetryError`` (a retry's own timeout): explain what it gave up on."""
+    from google.api_core import exceptions as api
+
+    if isinstance(error, api.RetryError) and error.cause is not None:
+        return explain(error.cause, context)
+    return None
+
+
+# --- replay ---------------------------------------------------------------------
 
 
 def _replay_miss(error: BaseException, context: Context) -> str | None:
@@ -111,9 +137,45 @@ def closest_recorded_prompt(cassette: Any, request: Any) -> str:
     return max(candidates, key=lambda c: difflib.SequenceMatcher(None, asked, c).ratio())
 
 
+def _unreadable_response(error: BaseException, context: Context) -> str | None:
+    """A response the SDK cannot parse: in replay, a hand-edited cassette."""
+    from google.protobuf.json_format import ParseError
+
+    if not isinstance(error, ParseError):
+        return None
+    problem = str(error).splitlines()[0][:200]
+    if context.mode == "replay":
+        cassette = context.cassette or "the cassette"
+        return (
+            f"A recorded response in {cassette} cannot be read by the SDK ({problem}): the cassette "
+            f"was probably edited by hand. Restore it (git checkout -- {cassette}) or re-record it: "
+            f"python -m helpers record {context.notebook or 'NOTEBOOK'}"
+        )
+    return f"The SDK could not read the answer from {context.endpoint or 'Gemini'} ({problem})."
+
+
 def _quote(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
+
+
+# --- errors Gemini answers with -------------------------------------------------
+
+
+def _server_text(error: Any) -> str:
+    """Gemini's own words, without the ``POST http://...:`` the SDK puts first."""
+    text = str(getattr(error, "message", "") or error)
+    return re.sub(r"^[A-Z]+ \S+: ", "", text).strip()
+
+
+def _tried(error: BaseException, context: Context) -> str:
+    """What the retry did, in one sentence ("" when nothing is known)."""
+    record = retry.retried(error)
+    if record is None:
+        return "This error is in the recording, so replay shows it every time." if context.mode == "replay" else ""
+    if record.attempts <= 1:
+        return "It was not tried again: there was no time left for another attempt."
+    return f"It was tried {record.attempts} times, waiting {record.waited:.0f} s in all, and failed every time."
 
 
 def _api_error(error: BaseException, context: Context) -> str | None:
@@ -121,134 +183,280 @@ def _api_error(error: BaseException, context: Context) -> str | None:
 
     if not isinstance(error, api.GoogleAPICallError):
         return None
-    text = getattr(error, "message", "") or str(error)
-    reasons = f"{getattr(error, 'reason', '') or ''} {error.details}"
+    text = _server_text(error)
+    reasons = f"{error.details} {text}"
     key = f"{context.key_masked} (from {context.key_source})" if context.key_masked else "(none was sent)"
     if "API_KEY_INVALID" in reasons or "API key not valid" in text:
         return (
-            f"Gemini rejected the API key {key}. Check it in Google AI Studio "
-            "(https://aistudio.google.com/apikey): copy it again, without spaces or quotes, "
-            f"and make sure it was not deleted. {REPLAY_HELP}"
+            f"Gemini rejected the API key {key} (400 API_KEY_INVALID). Copy it again from Google AI "
+            "Studio (https://aistudio.google.com/apikey), without spaces or quotes, check that it was "
+            f"not deleted, and run the setup cell again. {REPLAY_HELP}"
         )
     if "location is not supported" in text:
         return (
-            "Gemini does not serve the API in your region (400: User location is not supported). "
-            "If your organisation runs a gateway or proxy for Gemini, point the series at it with "
-            f"GOOGLE_GEMINI_BASE_URL=https://your-gateway. {REPLAY_HELP}"
+            "Gemini does not serve the API where you are (400: User location is not supported for the "
+            "API use). If your organisation runs a gateway or proxy for Gemini, point the series at it "
+            f"with GOOGLE_GEMINI_BASE_URL=https://your-gateway (environment or .env). {REPLAY_HELP}"
         )
-    if isinstance(error, api.NotFound) and "models/" in text:
-        return _model_not_found(text)
+    if isinstance(error, api.NotFound) and "models/" in str(error):
+        return _model_not_found(str(error), context)
+    tried = _tried(error, context)
     if isinstance(error, api.TooManyRequests):
-        delay = retry_delay_seconds(error)
+        delay = retry.requested_delay(error)
         wait = f" Gemini asked to wait {delay:g} s." if delay is not None else ""
         return (
-            "Quota exhausted (429 RESOURCE_EXHAUSTED): the free tier allows only a few requests "
-            f"per minute and per day, counted per project.{wait} The call was retried and still "
-            "failed. Wait a minute (daily limits reset at midnight Pacific time), use a key from a "
-            f"project with billing, or follow along in replay. {REPLAY_HELP}"
-        )
+            "Quota exhausted (429 RESOURCE_EXHAUSTED): the free tier allows only a few requests per "
+            f"minute and per day, counted per project.{wait} {tried} Wait a minute and run the cell "
+            "again (daily limits reset at midnight Pacific time), use a key from a project with "
+            f"billing, or follow along in replay. {REPLAY_HELP}"
+        ).replace("  ", " ")
     if isinstance(error, api.PermissionDenied):
         return (
             f"Gemini refused the call (403 PERMISSION_DENIED) with the key {key}: {text} "
             f"Check that the key belongs to a project with the Gemini API enabled. {REPLAY_HELP}"
         )
-    if isinstance(error, (api.ServerError, api.DeadlineExceeded)):
+    if isinstance(error, api.ServerError):
         return (
-            f"Gemini had a temporary problem ({error.code}: {text[:200]}). The call was retried "
-            f"and still failed; nothing was changed. Run the cell again in a minute. {REPLAY_HELP}"
-        )
-    if isinstance(error, api.InvalidArgument):
-        return f"Gemini did not accept the request (400 INVALID_ARGUMENT): {text}"
+            f"Gemini had a temporary problem ({retry.describe(error)}: {text[:200]}). {tried} "
+            f"{UNCHANGED} Run the cell again in a minute. {REPLAY_HELP}"
+        ).replace("  ", " ")
+    if isinstance(error, api.BadRequest):
+        return f"Gemini did not accept the request (400): {text}"
     return None
 
 
-def _model_not_found(text: str) -> str:
+def _model_not_found(text: str, context: Context) -> str:
     match = re.search(r"models/([\w.\-]+)", text)
     name = match.group(1) if match else "?"
     replacement = models.replacement_for(name)
+    embedding = "embed" in name
+    variable = "GEMINI_EMBEDDING_MODEL" if embedding else "GEMINI_MODEL"
     if replacement:
-        what = f"The model {name} is retired: Google has shut it down, so it answers 404."
-        use = f"Use {replacement} instead"
+        what = f"The model {name} is retired: Google has shut it down, so it answers 404 NOT_FOUND."
+        use = f'Use {replacement} instead, e.g. genai.GenerativeModel("{replacement}") or settings.model.'
+        if embedding:
+            use = f'Use {replacement} instead, e.g. genai.embed_content(model="{replacement}", ...).'
     else:
-        what = f"The model {name} is unknown to this endpoint (404 NOT_FOUND)."
+        where = context.endpoint or "this endpoint"
+        what = f"The model {name} is unknown to {where} (404 NOT_FOUND): a typo, or a model it does not serve."
         use = (
-            f"The series' default is {models.DEFAULT_TEXT_MODEL} (text) / {models.DEFAULT_EMBEDDING_MODEL} (embeddings)"
+            f"The series' defaults are {models.DEFAULT_TEXT_MODEL} (text) and "
+            f"{models.DEFAULT_EMBEDDING_MODEL} (embeddings)."
         )
     return (
-        f"{what} {use}; to choose another, set GEMINI_MODEL (or GEMINI_EMBEDDING_MODEL) and "
-        "restart the kernel. genai.list_models() shows what your key can call."
+        f"{what} {use} To use another model in every notebook, set {variable} in .env (or in the "
+        "environment, then restart the kernel) and run the setup cell again. genai.list_models() "
+        "shows what your key can call."
     )
 
 
-def retry_delay_seconds(error: BaseException) -> float | None:
-    """The ``RetryInfo.retryDelay`` Gemini sent with a 429, in seconds."""
-    for detail in getattr(error, "details", None) or []:
-        delay = detail.get("retryDelay") if isinstance(detail, dict) else getattr(detail, "retry_delay", None)
-        if isinstance(delay, str) and delay.endswith("s"):
-            return float(delay[:-1])
-        if delay is not None and hasattr(delay, "total_seconds"):
-            return float(delay.total_seconds())
-    match = re.search(r"retry in ([\d.]+)\s*s", str(error), re.IGNORECASE)
-    return float(match.group(1)) if match else None
+# --- the network ----------------------------------------------------------------
 
 
 def _network_error(error: BaseException, context: Context) -> str | None:
     import requests
 
+    if not isinstance(error, requests.exceptions.RequestException):
+        return None
+    endpoint = context.endpoint or _endpoint_in(error) or "Gemini"
+    if retry.could_not_connect(error):
+        return f"Cannot reach {endpoint}: {_why_unreachable(error, endpoint)} {REPLAY_HELP}"
+    tried = _tried(error, context)
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return (
+            f"The connection to {endpoint} broke while the answer was arriving: what was shown is all "
+            "that arrived, and a stream is not retried (a second answer would not continue the "
+            f"first). Run the cell again. {REPLAY_HELP}"
+        )
     if isinstance(error, requests.exceptions.Timeout):
         return (
-            f"Gemini at {context.endpoint or 'its endpoint'} did not answer in time. The call was "
-            f"retried and still timed out; nothing was changed. {REPLAY_HELP}"
-        )
+            f"{endpoint} did not answer in time. {tried} {UNCHANGED} Run the cell again; for a long "
+            'answer, allow more time: request_options={"timeout": 300}. '
+            f"{REPLAY_HELP}"
+        ).replace("  ", " ")
     if isinstance(error, requests.exceptions.ConnectionError):
         return (
-            f"Cannot reach {context.endpoint or 'Gemini'}: the network is down, the address is "
-            "wrong, or a firewall blocks it (connection refused, reset, or name not found). "
-            f"Check GOOGLE_GEMINI_BASE_URL if you set it. {REPLAY_HELP}"
-        )
+            f"The connection to {endpoint} was reset before the answer arrived. {tried} {UNCHANGED} "
+            f"Run the cell again in a minute. {REPLAY_HELP}"
+        ).replace("  ", " ")
     return None
+
+
+def _why_unreachable(error: BaseException, endpoint: str) -> str:
+    import socket
+
+    import requests
+    from urllib3.exceptions import NameResolutionError
+
+    chain = list(retry.causes(error))
+    host = urlsplit(endpoint).hostname or endpoint
+    if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in chain):
+        return (
+            f"the name {host} could not be looked up (DNS): the network is down, or there is a typo "
+            "in GOOGLE_GEMINI_BASE_URL."
+        )
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(error).lower():
+        return (
+            "the connection was refused: nothing answers at that address (a wrong port or address in "
+            "GOOGLE_GEMINI_BASE_URL, or a gateway that is down)."
+        )
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "no connection could be opened in time: the network is down, or a firewall or proxy blocks it."
+    return "no connection could be opened: the network is down, or a firewall or proxy blocks it."
+
+
+def _endpoint_in(error: BaseException) -> str:
+    match = re.search(r"host='([^']+)', port=(\d+)", str(error))
+    return f"{match.group(1)}:{match.group(2)}" if match else ""
+
+
+# --- answers without text -------------------------------------------------------
 
 
 def _response_error(error: BaseException, context: Context) -> str | None:
     name = type(error).__name__
     text = str(error)
     if name == "StopCandidateException":
+        candidate = error.args[0] if error.args else None
         return (
-            "Gemini stopped this answer before it finished (see the finish reason above), so the "
-            "chat did not add the turn to its history; the earlier history is unchanged. Rephrase "
-            "the message and send it again."
+            f"Gemini stopped this answer: {_finish(candidate)}. The chat did not add this turn: its "
+            "history is as it was before the message. Rephrase the message and send it again."
+        )
+    if name == "BlockedPromptException":
+        feedback = error.args[0] if error.args else None
+        reason = _enum_name(getattr(feedback, "block_reason", "unknown"))
+        return (
+            f"The prompt was blocked before Gemini answered (block reason {reason}). The chat did not "
+            "add this turn: its history is as it was before the message. Rephrase it and send it again."
         )
     if name == "IncompleteIterationError":
         return (
             "A streamed response was read before it had finished arriving. Iterate over it first "
             "(for chunk in response: ...) or call response.resolve(), then read .text or .candidates."
         )
-    if isinstance(error, ValueError) and "finish_reason" in text and ".text" in text:
+    if isinstance(error, ValueError) and "quick accessor" in text:
+        blocked = "blocked prompt" in text
+        why = "the prompt itself was blocked" if blocked else f"its {_finish_from_text(text)}"
+        shows = "block reason" if blocked else "finish reason"
         return (
-            "This response has no text to show (it was blocked or stopped early), so .text cannot "
-            "be read. Use helpers.show(response) to see the finish reason and safety ratings."
+            f"This response has no text to show: {why}, so .text cannot be read. "
+            f"helpers.show(response) shows the {shows} and the safety ratings."
         )
     return None
 
 
-_EXPLAINERS = (_tutorial_error, _replay_miss, _api_error, _network_error, _response_error)
+def _finish(candidate: Any) -> str:
+    """``finish reason SAFETY (the answer was blocked ...); ratings: dangerous content high (blocked)``."""
+    from .display import FINISH_MEANINGS, finish_reason
+
+    reason = finish_reason(candidate)
+    ratings = [
+        f"{_enum_name(r.category).removeprefix('HARM_CATEGORY_').replace('_', ' ').lower()} "
+        f"{_enum_name(r.probability).lower()}{' (blocked)' if getattr(r, 'blocked', False) else ''}"
+        for r in getattr(candidate, "safety_ratings", []) or []
+        if _enum_name(r.probability) not in ("NEGLIGIBLE", "HARM_PROBABILITY_UNSPECIFIED")
+    ]
+    meaning = FINISH_MEANINGS.get(reason, "see the API reference")
+    return f"finish reason {reason} ({meaning})" + (f"; safety ratings: {', '.join(ratings)}" if ratings else "")
+
+
+def _enum_name(value: Any) -> str:
+    return getattr(value, "name", str(value))
+
+
+def _finish_from_text(text: str) -> str:
+    from google.generativeai import protos
+
+    from .display import FINISH_MEANINGS
+
+    match = re.search(r"finish_reason\]\([^)]*\) is (\w+)", text)
+    value = match.group(1) if match else ""
+    try:
+        reason = protos.Candidate.FinishReason(int(value)).name if value.isdigit() else value.split(".")[-1]
+    except ValueError:
+        reason = value
+    if not reason:
+        return "finish reason is unknown"
+    return f"finish reason is {reason} ({FINISH_MEANINGS.get(reason, 'see the API reference')})"
+
+
+_EXPLAINERS: tuple[Callable[[BaseException, Context], str | None], ...] = (
+    _tutorial_error,
+    _retry_error,
+    _replay_miss,
+    _unreadable_response,
+    _api_error,
+    _network_error,
+    _response_error,
+)
+
+
+# --- IPython --------------------------------------------------------------------
 
 
 def install_handler(shell: Any, context: Context) -> None:
-    """Make IPython show :func:`explain`'s message instead of a traceback."""
+    """Make IPython show :func:`explain`'s message instead of a traceback, and never the key.
+
+    Also scrubs every traceback the shell shows (``%tb`` included) and every log record.
+    """
+    shell._helpers_error_context = context
+    _scrub_shown_tracebacks(shell)
+    _scrub_log_records(context)
 
     def handler(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
         sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
-        message = explain(value, context)
+        try:
+            message = explain(value, context)
+        except Exception:  # explaining must never hide the error itself
+            message = None
         if message is None:
             stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-            stb = [scrub(line, context.secret) for line in stb]
         else:
             stb = [f"\x1b[1;31m{etype.__name__}\x1b[0m: {message}", "(%tb shows the full traceback.)"]
-        shell._showtraceback(etype, _Shown(scrub(str(value), context.secret)), stb)
+        shell._showtraceback(etype, value, stb)
 
     shell.set_custom_exc((Exception,), handler)
 
 
 class _Shown(str):
     """The error value as it may be shown, key scrubbed."""
+
+
+def _scrub_shown_tracebacks(shell: Any) -> None:
+    """Wrap ``shell._showtraceback``, through which IPython shows every traceback, once."""
+    if getattr(shell, "_helpers_scrubs_tracebacks", False):
+        return
+    original = shell._showtraceback
+
+    def showtraceback(etype: type, evalue: Any, stb: list[str]) -> Any:
+        secret = getattr(getattr(shell, "_helpers_error_context", None), "secret", "")
+        return original(etype, _Shown(scrub(str(evalue), secret)), [scrub(line, secret) for line in stb])
+
+    shell._showtraceback = showtraceback
+    shell._helpers_scrubs_tracebacks = True
+
+
+_log_context = Context()
+
+
+def _scrub_log_records(context: Context) -> None:
+    """Scrub the key from every log record from now on (the record factory is wrapped once)."""
+    global _log_context
+    _log_context = context
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "helpers_scrubs", False):
+        return
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken log call stays logging's problem
+            return record
+        clean = scrub(text, _log_context.secret)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return record
+
+    make_record.helpers_scrubs = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)

@@ -32,6 +32,7 @@ import yaml
 from vcr.cassette import Cassette
 from vcr.request import Request as VcrRequest
 
+from .retry import TRANSIENT_STATUS_CODES
 from .standin import STANDIN_HEADER
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -140,10 +141,16 @@ def clean_request(request: VcrRequest) -> VcrRequest:
     return request
 
 
-def response_cleaner(endpoint: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A vcrpy hook that trims headers and writes where the response came from."""
+def response_cleaner(endpoint: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """A vcrpy hook that trims headers and writes where the response came from.
 
-    def clean_response(response: dict[str, Any]) -> dict[str, Any]:
+    A transient failure (429, 5xx) is dropped: the retry repeats the call, and a
+    replay must find the answer that followed, not the failed attempt.
+    """
+
+    def clean_response(response: dict[str, Any]) -> dict[str, Any] | None:
+        if int(response.get("status", {}).get("code", 200)) in TRANSIENT_STATUS_CODES:
+            return None
         headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
         standin = headers.get(STANDIN_HEADER)
         if standin:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from . import errors, keys, models
+from . import errors, keys, models, retry
 from .recording import OpenCassette, cassette_path, open_cassette
 
 MODES = ("live", "replay", "record")
@@ -136,6 +136,7 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
         transport="rest",
         client_options={"api_endpoint": settings.endpoint},
     )
+    retry.install(mode)
     if mode in ("replay", "record"):
         settings.cassette = open_cassette(
             notebook,

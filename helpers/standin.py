@@ -50,6 +50,7 @@ HARM_CATEGORIES = {
     "HARM_CATEGORY_DANGEROUS_CONTENT": 10,
 }
 HARM_PROBABILITIES = ["HARM_PROBABILITY_UNSPECIFIED", "NEGLIGIBLE", "LOW", "MEDIUM", "HIGH"]
+BLOCK_REASONS = ["BLOCK_REASON_UNSPECIFIED", "SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT"]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -81,6 +82,8 @@ class Reply:
     finish_reason: str = "STOP"
     #: For blocked answers: ``{"HARM_CATEGORY_...": "MEDIUM", ...}``.
     safety_ratings: dict[str, str] = field(default_factory=dict)
+    #: Block the prompt itself (``"SAFETY"``, ``"OTHER"``...): no candidates, only ``promptFeedback``.
+    block_reason: str | None = None
 
 
 @dataclass
@@ -118,8 +121,9 @@ class Fault:
     """A failure the stand-in serves instead of an answer, once per ``times``.
 
     ``kind`` is ``"http"`` (an error body with ``status``), ``"reset"`` (the
-    connection is closed with no answer) or ``"delay"`` (wait ``seconds``, then
-    answer normally).
+    connection is closed with no answer), ``"delay"`` (wait ``seconds``, then
+    answer normally) or ``"cut"`` (answer normally, but close the connection
+    halfway through the body: a stream that breaks).
     """
 
     kind: str = "http"
@@ -247,6 +251,7 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
             self._serve("POST")
 
         def _serve(self, method: str) -> None:
+            self.cut_body = False
             url = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -263,6 +268,8 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
                     return
                 if fault.kind == "delay":
                     time.sleep(fault.seconds)
+                elif fault.kind == "cut":
+                    self.cut_body = True
                 else:
                     self._send_json(_fault_error(fault).status, _fault_error(fault).body())
                     return
@@ -292,7 +299,16 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
             if server.announce:
                 self.send_header(STANDIN_HEADER, server.description)
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                if self.cut_body:
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): fine
+                self.close_connection = True
 
     return Handler
 
@@ -412,8 +428,15 @@ def _candidate(reply: Reply, index: int, config: dict[str, Any], ints: bool) -> 
     candidate: dict[str, Any] = {"finishReason": _enum(FINISH_REASONS, finish, ints), "index": index}
     if text:
         candidate["content"] = {"parts": [{"text": text}], "role": "model"}
-    if reply.safety_ratings:
-        candidate["safetyRatings"] = [
+    candidate.update(_ratings(reply, ints))
+    return candidate, count_tokens(text)
+
+
+def _ratings(reply: Reply, ints: bool) -> dict[str, Any]:
+    if not reply.safety_ratings:
+        return {}
+    return {
+        "safetyRatings": [
             {
                 "category": _enum(HARM_CATEGORIES, category, ints),
                 "probability": _enum(HARM_PROBABILITIES, probability, ints),
@@ -421,7 +444,7 @@ def _candidate(reply: Reply, index: int, config: dict[str, Any], ints: bool) -> 
             }
             for category, probability in reply.safety_ratings.items()
         ]
-    return candidate, count_tokens(text)
+    }
 
 
 def _replies(server: StandIn, model: str, body: dict[str, Any]) -> tuple[Request, list[Reply]]:
@@ -446,6 +469,11 @@ def _usage(body: dict[str, Any], output_tokens: int) -> dict[str, int]:
 
 def _generate(server: StandIn, model: str, body: dict[str, Any], ints: bool) -> dict[str, Any]:
     request, replies = _replies(server, model, body)
+    blocked = next((r for r in replies if r.block_reason), None)
+    if blocked is not None:
+        feedback = {"blockReason": _enum(BLOCK_REASONS, blocked.block_reason or "", ints)}
+        feedback.update(_ratings(blocked, ints))
+        return {"promptFeedback": feedback, "usageMetadata": _usage(body, 0), "modelVersion": model}
     candidates, output_tokens = [], 0
     for index, reply in enumerate(replies):
         candidate, tokens = _candidate(reply, index, request.config, ints)
@@ -456,6 +484,8 @@ def _generate(server: StandIn, model: str, body: dict[str, Any], ints: bool) -> 
 
 def _stream(server: StandIn, model: str, body: dict[str, Any], ints: bool) -> list[dict[str, Any]]:
     whole = _generate(server, model, body, ints)
+    if "candidates" not in whole:  # a blocked prompt: one chunk with the feedback
+        return [whole]
     candidate = whole["candidates"][0]
     text = candidate.get("content", {}).get("parts", [{}])[0].get("text", "")
     pieces = re.findall(r"\S+\s*", text)

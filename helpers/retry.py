@@ -1,0 +1,281 @@
+"""Bounded retries for live and record mode, through the SDK's own ``Retry``.
+
+``google-generativeai`` retries only 503, with waits of up to 10 s for up to
+600 s, and never retries 429 (quota), 500, a reset connection or a timeout:
+the errors the free tier produces most. :func:`install` replaces that default
+for the calls the series makes, so notebook code stays
+``model.generate_content(prompt)``.
+
+How it is installed
+    ``genai.configure`` only stores settings; the SDK builds its clients on
+    first use and caches them. :func:`install` (called by ``helpers.setup``
+    right after ``genai.configure``) builds the generative client (which also
+    serves ``genai.embed_content``) and the model client now, and re-wraps
+    their transport's ``_wrapped_methods`` with
+    ``google.api_core.gapic_v1.method.wrap_method(..., default_retry=...)``,
+    exactly as the generated ``_prep_wrapped_messages`` does with Google's own
+    defaults. So nothing in the SDK is monkeypatched, a learner's
+    ``request_options={"retry": ...}`` still wins, and ``list_models`` retries
+    too. Rejected alternatives: ``request_options`` on every call (notebooks
+    would show plumbing), patching ``GenerativeModel.generate_content`` (misses
+    embeddings, fragile), a ``requests`` adapter with urllib3 retries (below
+    the SDK, blind to ``RetryInfo``, and every failed attempt would reach the
+    cassette). Only the named read-only methods are re-wrapped: nothing that
+    creates or deletes (tuned models, files) is ever repeated.
+
+The policy (:data:`DEFAULT_POLICY`)
+    Retried: HTTP 429, 500, 502, 503, 504; a connection reset or aborted
+    mid-request; a read timeout. Not retried: every other status (a wrong key
+    or a retired model does not get better), and a connection that cannot be
+    opened at all (refused, name not found, connect timeout): that is the
+    network being down, said at once rather than after a minute of waiting.
+    At most 4 attempts. Between attempts, the delay a 429 asks for in its
+    ``RetryInfo.retryDelay`` (else the "retry in N s" in its message), or
+    else ``google.api_core``'s jittered exponential backoff (a random wait up
+    to 1 s, then 2 s, then 4 s); any single wait is capped at 30 s. No attempt
+    starts more than 60 s after the first one did, so a call gives up after
+    at most 60 s plus one attempt's timeout (120 s per attempt, instead of the
+    SDK's 600 s). While it waits, one line on stderr says why. When it gives
+    up, the last real error is raised (not a ``RetryError``) with a
+    :class:`Retried` record on it, so ``helpers.errors`` can say what was tried.
+
+Streaming
+    The request that opens a stream is retried like any other, until its
+    HTTP status arrives. Once chunks are arriving, a broken stream is not
+    retried: what was shown cannot be taken back, and a second answer would
+    not continue the first. The error then says the answer was cut off.
+
+Replay
+    ``install("replay")`` removes retries altogether: a recorded answer is the
+    same every time, and a replayed error should show at once.
+
+Tests replace the module-level :data:`sleep`, :data:`clock` and :data:`notify`
+(or pass a :class:`Policy`), so they run in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+with warnings.catch_warnings():  # its Python-version FutureWarning: ``session.import_sdk`` keeps it out of sight
+    warnings.simplefilter("ignore", FutureWarning)
+    from google.api_core import exceptions as api
+    from google.api_core.gapic_v1.method import wrap_method
+    from google.api_core.retry import Retry, exponential_sleep_generator
+    from google.api_core.timeout import ConstantTimeout
+
+#: HTTP statuses worth another attempt. ``helpers.recording`` keeps them out of cassettes.
+TRANSIENT_STATUS_CODES = frozenset({429, 500, 502, 503, 504})
+#: The methods that get the policy, per SDK client: all read-only.
+RETRIED_METHODS = {
+    "generative": (
+        "generate_content",
+        "stream_generate_content",
+        "count_tokens",
+        "embed_content",
+        "batch_embed_contents",
+    ),
+    "model": ("get_model", "list_models"),
+}
+#: The attribute that carries a :class:`Retried` record on the error finally raised.
+RETRIED_ATTRIBUTE = "helpers_retried"
+
+#: How to wait; tests replace it.
+sleep: Callable[[float], None] = time.sleep
+#: How to tell the time (seconds, monotonic); tests replace it.
+clock: Callable[[], float] = time.monotonic
+
+
+def _print_notice(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+#: Where the "waiting, then trying again" line goes; tests replace it.
+notify: Callable[[str], None] = _print_notice
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How often and how long to retry."""
+
+    #: Attempts in all, the first included.
+    attempts: int = 4
+    #: Backoff: the first wait is random up to ``initial`` s, and each next up to ``multiplier`` times more.
+    initial: float = 1.0
+    multiplier: float = 2.0
+    #: No single wait is longer, not even one a 429 asks for.
+    max_wait: float = 30.0
+    #: No attempt starts more than this many seconds after the first.
+    total: float = 60.0
+    #: Seconds each attempt may take (the SDK's own default is 600).
+    attempt_timeout: float = 120.0
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What the retry did before it gave up: put on the error it raised."""
+
+    attempts: int
+    waited: float
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception inside it: arguments, ``reason``, cause and context."""
+    seen: set[int] = set()
+    pending: list[Any] = [error]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        pending.extend([*item.args, getattr(item, "reason", None), item.__cause__, item.__context__])
+
+
+def could_not_connect(error: BaseException) -> bool:
+    """True when no connection could be opened at all: refused, name not found, connect timeout."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    return any(isinstance(e, (NewConnectionError, ConnectTimeoutError)) for e in causes(error))
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether another attempt may succeed (see the module docstring)."""
+    import requests
+
+    if isinstance(error, api.GoogleAPICallError):
+        return error.code in TRANSIENT_STATUS_CODES
+    if isinstance(error, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+        return not could_not_connect(error)
+    return isinstance(error, requests.exceptions.ChunkedEncodingError)
+
+
+def requested_delay(error: BaseException) -> float | None:
+    """The wait a 429 asks for: ``RetryInfo.retryDelay``, else "retry in N s" in its message."""
+    for detail in getattr(error, "details", None) or []:
+        delay = detail.get("retryDelay") if isinstance(detail, dict) else getattr(detail, "retry_delay", None)
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return float(delay[:-1])
+            except ValueError:
+                continue
+        if hasattr(delay, "seconds") and hasattr(delay, "nanos"):  # a protobuf Duration (gRPC)
+            return delay.seconds + delay.nanos / 1e9
+    match = re.search(r"retry in ([\d.]+)\s*s", str(error), re.IGNORECASE)
+    return float(match.group(1)) if match else None
+
+
+def describe(error: BaseException) -> str:
+    """A few words for the notice: what went wrong on this attempt."""
+    if isinstance(error, api.GoogleAPICallError):
+        if error.code == 429:
+            return "429 RESOURCE_EXHAUSTED (quota)"
+        try:
+            return f"{error.code} {HTTPStatus(error.code or 0).phrase}"
+        except ValueError:
+            return f"{error.code} {type(error).__name__}"
+    import requests
+
+    if isinstance(error, requests.exceptions.Timeout):
+        return "no answer in time"
+    return "the connection was reset"
+
+
+class GeminiRetry(Retry):
+    """``google.api_core.retry.Retry`` with a :class:`Policy`: bounded attempts, ``RetryInfo`` honoured.
+
+    ``Retry`` itself bounds only the total time, sleeps with ``time.sleep`` and
+    cannot see a 429's ``retryDelay``; this subclass keeps its interface (it is
+    installed as the wrapped methods' ``default_retry``) and runs its own loop.
+    """
+
+    def __init__(self, policy: Policy = DEFAULT_POLICY) -> None:
+        super().__init__(
+            predicate=is_transient,
+            initial=policy.initial,
+            maximum=policy.max_wait,
+            multiplier=policy.multiplier,
+            timeout=policy.total,
+        )
+        self.policy = policy
+
+    def __call__(self, func: Callable[..., Any], on_error: Callable[[Exception], Any] | None = None) -> Callable:
+        """Wrap ``func`` so that transient errors are retried under the policy."""
+        on_error = self._on_error or on_error
+
+        @functools.wraps(func)
+        def retried(*args: Any, **kwargs: Any) -> Any:
+            policy = self.policy
+            backoff = exponential_sleep_generator(policy.initial, policy.max_wait, policy.multiplier)
+            start, waited, attempt = clock(), 0.0, 0
+            while True:
+                attempt += 1
+                try:
+                    return func(*args, **kwargs)
+                except Exception as error:
+                    if not self._predicate(error):
+                        raise
+                    asked = requested_delay(error) if getattr(error, "code", None) == 429 else None
+                    wait = min(policy.max_wait, asked if asked is not None else next(backoff))
+                    if attempt >= policy.attempts or clock() - start + wait > policy.total:
+                        _mark(error, Retried(attempt, round(waited, 3)))
+                        raise
+                    if on_error is not None:
+                        on_error(error)
+                    why = "as Gemini asked" if asked is not None else "before trying again"
+                    notify(
+                        f"Gemini: {describe(error)}; waiting {wait:.1f} s {why} "
+                        f"(attempt {attempt + 1} of {policy.attempts})…"
+                    )
+                    sleep(wait)
+                    waited += wait
+
+        return retried
+
+
+def _mark(error: BaseException, record: Retried) -> None:
+    with contextlib.suppress(AttributeError):  # an exception without __dict__: the message says less
+        setattr(error, RETRIED_ATTRIBUTE, record)
+
+
+def retried(error: BaseException) -> Retried | None:
+    """The :class:`Retried` record on an error, if the retry gave up on it."""
+    record = getattr(error, RETRIED_ATTRIBUTE, None)
+    return record if isinstance(record, Retried) else None
+
+
+def install(mode: str, policy: Policy | None = None) -> None:
+    """Make ``policy`` the default retry of the SDK's clients (none in replay).
+
+    Call it after ``genai.configure``, which discards the clients.
+    """
+    from google.generativeai import client as sdk
+
+    policy = policy or DEFAULT_POLICY
+    default_retry = GeminiRetry(policy) if mode in ("live", "record") else None
+    client_info = sdk._client_manager.client_config.get("client_info")
+    for client_name, method_names in RETRIED_METHODS.items():
+        transport = sdk._client_manager.get_default_client(client_name)._transport
+        for name in method_names:
+            method = getattr(transport, name)
+            transport._wrapped_methods[method] = wrap_method(
+                method,
+                default_retry=default_retry,
+                default_timeout=ConstantTimeout(policy.attempt_timeout),
+                client_info=client_info,
+            )
