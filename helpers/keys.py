@@ -13,6 +13,7 @@ The key itself only ever leaves this module inside :class:`FoundKey`, whose
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import importlib
 import importlib.util
@@ -28,6 +29,15 @@ from dotenv import find_dotenv
 from dotenv.parser import parse_stream
 
 KEY_NAMES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+#: Every name the series reads from the environment or ``.env``.
+SETTING_NAMES = (
+    *KEY_NAMES,
+    "GEMINI_MODE",
+    "GEMINI_MODEL",
+    "GEMINI_EMBEDDING_MODEL",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GEMINI_PROVENANCE_NOTE",
+)
 
 
 class KeyProblem(Exception):
@@ -58,20 +68,49 @@ def mask(key: str) -> str:
 def read_env_file(path: Path) -> dict[str, str]:
     """Read a ``.env`` file; a line that is not ``NAME=value`` is an error.
 
-    python-dotenv itself only logs such lines and skips them; a learner whose
-    key sits on a skipped line would never know why it is not found.
+    python-dotenv itself only logs such lines and skips them, and takes a bare
+    word (a key pasted alone) for a name without a value; a learner whose key
+    sits on such a line would never know why it is not found. A name that is
+    almost one of the series' settings is warned about. Messages give the line
+    number, never the line: it may hold the key.
     """
     values: dict[str, str] = {}
     with path.open(encoding="utf-8") as stream:
         for binding in parse_stream(stream):
+            where = f"{path}, line {binding.original.line}"
             if binding.error:
                 raise KeyProblem(
-                    f"{path}, line {binding.original.line}: this line is not NAME=value, so it "
-                    "cannot be read. Fix it (compare with .env.example) or delete it."
+                    f"{where}: this line is not NAME=value, so it cannot be read. Fix it "
+                    "(compare with .env.example) or delete it."
                 )
-            if binding.key is not None and binding.value is not None:
-                values[binding.key] = binding.value
+            if binding.key is None:  # a blank line or a comment
+                continue
+            if binding.value is None:
+                pasted = binding.key.startswith("AIza")
+                bare_key = " It looks like a key pasted alone: write GEMINI_API_KEY=<your key>." if pasted else ""
+                raise KeyProblem(
+                    f"{where}: this line has no '=', so it sets nothing.{bare_key} Write it as NAME=value "
+                    "(compare with .env.example), or delete it."
+                )
+            if binding.key in KEY_NAMES and any(c.isspace() or c in "'\"" for c in binding.value.strip()):
+                raise KeyProblem(
+                    f"{where}: the value of {binding.key} contains a space or a quote, and an API key has "
+                    "neither. Copy the key again from Google AI Studio."
+                )
+            _warn_if_misspelt(where, binding.key)
+            values[binding.key] = binding.value
     return values
+
+
+def _warn_if_misspelt(where: str, name: str) -> None:
+    if name in SETTING_NAMES:
+        return
+    close = difflib.get_close_matches(name.upper(), SETTING_NAMES, n=1, cutoff=0.8)
+    if close:
+        warnings.warn(
+            f"{where}: {name} is not a setting the series reads, so it is ignored. Did you mean {close[0]}?",
+            stacklevel=4,
+        )
 
 
 def find_env_file(start: Path | None = None) -> Path | None:

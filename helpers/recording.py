@@ -141,15 +141,19 @@ def clean_request(request: VcrRequest) -> VcrRequest:
     return request
 
 
-def response_cleaner(endpoint: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+def response_cleaner(
+    endpoint: str, *, drop_transient: bool = False
+) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
     """A vcrpy hook that trims headers and writes where the response came from.
 
-    A transient failure (429, 5xx) is dropped: the retry repeats the call, and a
-    replay must find the answer that followed, not the failed attempt.
+    With ``drop_transient`` (record mode), a transient failure (429, 5xx) is not
+    recorded: the retry repeats the call, and a replay must find the answer that
+    followed, not the failed attempt. (vcrpy also runs this hook on every
+    interaction it loads, so replay keeps what the cassette holds.)
     """
 
     def clean_response(response: dict[str, Any]) -> dict[str, Any] | None:
-        if int(response.get("status", {}).get("code", 200)) in TRANSIENT_STATUS_CODES:
+        if drop_transient and int(response.get("status", {}).get("code", 200)) in TRANSIENT_STATUS_CODES:
             return None
         headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
         standin = headers.get(STANDIN_HEADER)
@@ -208,15 +212,20 @@ class CassetteSerializer:
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as error:
-            raise CassetteProblem(f"it is not valid YAML ({str(error).splitlines()[0]})") from None
+            mark = getattr(error, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise CassetteProblem(f"it is not valid YAML ({where}{problem})") from None
         if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
             raise CassetteProblem("it has no 'interactions' list")
         interactions = []
         for number, item in enumerate(document["interactions"], start=1):
             try:
                 interactions.append(_interaction_in(item))
-            except (KeyError, TypeError, AttributeError) as error:
+            except KeyError as error:
                 raise CassetteProblem(f"interaction {number} is incomplete (missing {error})") from None
+            except (TypeError, AttributeError, ValueError) as error:
+                raise CassetteProblem(f"interaction {number} is malformed ({error})") from None
         return {
             "version": document.get("version", 1),
             "interactions": interactions,
@@ -245,6 +254,8 @@ def _interaction_out(interaction: dict[str, Any]) -> dict[str, Any]:
 
 def _interaction_in(item: dict[str, Any]) -> dict[str, Any]:
     request, response = item["request"], item["response"]
+    if not isinstance(request["method"], str) or not isinstance(request["uri"], str):
+        raise TypeError("its request method and uri must be text")
     body = request.get("body")
     stored = response["body"]
     text = json.dumps(stored["json"], ensure_ascii=False) if "json" in stored else stored["string"]
@@ -311,6 +322,17 @@ def _update_provenance(open_cassette: OpenCassette) -> None:
     open_cassette.cassette.dirty = True
 
 
+def _check_text(path: Path) -> None:
+    """vcrpy treats a cassette it cannot decode as empty; say what is wrong instead."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CassetteProblem(
+            f"{path} cannot be used: it is not UTF-8 text (byte {error.start} is not). "
+            "Restore it with git or re-record it."
+        ) from None
+
+
 def open_cassette(
     notebook: str,
     *,
@@ -326,6 +348,8 @@ def open_cassette(
         path.unlink(missing_ok=True)
     elif not path.is_file():
         raise CassetteProblem(f"{path} does not exist, so notebook {notebook} has no recordings to replay")
+    else:
+        _check_text(path)
     serializer_name = f"gemini-cassette-{notebook}"
     recorder = vcr.VCR(
         serializer=serializer_name,
@@ -334,7 +358,7 @@ def open_cassette(
         filter_headers=list(SECRET_HEADERS),
         filter_query_parameters=["key"],
         before_record_request=clean_request,
-        before_record_response=response_cleaner(endpoint),
+        before_record_response=response_cleaner(endpoint, drop_transient=recording),
         decode_compressed_response=True,
     )
     recorder.register_serializer(serializer_name, CassetteSerializer(tuple(s for s in secrets if s)))

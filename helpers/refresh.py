@@ -26,6 +26,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from .errors import scrub
 from .keys import KEY_NAMES
 from .recording import REPO_ROOT, cassette_dir
 
@@ -97,6 +98,7 @@ def refresh_outputs(name: str) -> nbformat.NotebookNode:
 def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome:
     """Record one notebook's cassette; keep the old one unless everything ran clean."""
     start = time.perf_counter()
+    secrets = [value for variable, value in (extra_env or {}).items() if variable in KEY_NAMES]
     target = cassette_dir() / f"{name}.yaml"
     backup = target.with_suffix(".yaml.previous")
     with tempfile.TemporaryDirectory(prefix="gemini-record-") as scratch:
@@ -106,7 +108,10 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
                 execute(NOTEBOOK_DIR / f"{name}.ipynb")
         except CellExecutionError as error:
             return Outcome(
-                name, False, f"a cell failed while recording, old cassette kept: {_last_line(error)}", _since(start)
+                name,
+                False,
+                f"a cell failed while recording, old cassette kept: {_last_line(error, secrets)}",
+                _since(start),
             )
         if not recorded.is_file():
             return Outcome(name, False, "the notebook made no API call, so nothing was recorded", _since(start))
@@ -121,7 +126,10 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
             replaced = True
         except CellExecutionError as error:
             return Outcome(
-                name, False, f"replaying the new cassette failed, old one kept: {_last_line(error)}", _since(start)
+                name,
+                False,
+                f"replaying the new cassette failed, old one kept: {_last_line(error, secrets)}",
+                _since(start),
             )
         finally:
             if not replaced:
@@ -134,9 +142,13 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
     return Outcome(name, True, f"cassette {target.relative_to(REPO_ROOT)} and outputs updated", _since(start))
 
 
-def _last_line(error: Exception) -> str:
+def _last_line(error: Exception, secrets: list[str] | None = None) -> str:
+    """The error's last line, key removed: the kernel reports the raw exception text."""
     lines = [line for line in str(error).strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else type(error).__name__
+    line = lines[-1] if lines else type(error).__name__
+    for secret in secrets or [""]:
+        line = scrub(line, secret)
+    return line[:300]
 
 
 def _since(start: float) -> float:
