@@ -8,7 +8,13 @@ Every notebook starts with::
 and then calls the SDK exactly as a learner would. See ``session`` for the
 modes (live, replay, record), ``display`` for showing answers, ``keys`` for
 where the API key comes from, and ``recording`` for the cassettes.
+``widgets`` (imported on first use) holds the interactive apps:
+``helpers.playground``, ``helpers.chat_box``, ``helpers.photo_picker`` and
+``helpers.similarity_picker``.
 """
+
+import importlib
+from typing import Any
 
 from .display import md, show, show_chat, show_stream
 from .keys import mask
@@ -20,10 +26,25 @@ __all__ = [
     "DEFAULT_TEXT_MODEL",
     "SDK_NOTICE",
     "Settings",
+    "chat_box",
     "mask",
     "md",
+    "photo_picker",
+    "playground",
     "setup",
     "show",
     "show_chat",
     "show_stream",
+    "similarity_picker",
+    "widgets",
 ]
+
+_WIDGETS = ("playground", "chat_box", "photo_picker", "similarity_picker")
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``helpers.widgets`` (and ipywidgets) only when a notebook uses a widget."""
+    if name == "widgets" or name in _WIDGETS:
+        module = importlib.import_module(".widgets", __name__)
+        return module if name == "widgets" else getattr(module, name)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

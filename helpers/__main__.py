@@ -5,6 +5,7 @@ record --standin [...]  author cassettes against the local stand-in (marked auth
 outputs [NOTEBOOK ...]  re-execute in replay and store the outputs (no API calls)
 doctor                  versions, mode, key source (masked), endpoint, cassettes
 standin [--port N]      serve the local stand-in for Gemini until Ctrl-C
+badges [--check]        rewrite every notebook's launch badges and Colab cell from helpers/project.py
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from importlib import metadata
 import nbformat
 import yaml
 
-from . import keys, models, refresh, session
+from . import keys, models, project, refresh, session
 from .recording import REPO_ROOT, cassette_path
 from .standin import StandIn
 
@@ -36,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="show what the helpers see")
     serve = commands.add_parser("standin", help="serve the local stand-in for Gemini")
     serve.add_argument("--port", type=int, default=8765)
+    badges = commands.add_parser("badges", help="rewrite every notebook's launch badges and Colab cell")
+    badges.add_argument("--check", action="store_true", help="only report notebooks that differ (exit 1 if any)")
     args = parser.parse_args(argv)
-    return {"record": _record, "outputs": _outputs, "doctor": _doctor, "standin": _standin}[args.command](args)
+    run = {"record": _record, "outputs": _outputs, "doctor": _doctor, "standin": _standin, "badges": _badges}
+    return run[args.command](args)
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -105,6 +109,20 @@ def _doctor(args: argparse.Namespace) -> int:
         else:
             print(f"{name:22} no cassette")
     return 0
+
+
+def _badges(args: argparse.Namespace) -> int:
+    differ = []
+    for name in refresh.notebook_names():
+        path = refresh.NOTEBOOK_DIR / f"{name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        if project.apply(notebook, name):
+            differ.append(name)
+            if not args.check:
+                nbformat.write(notebook, path)
+    verb = "differ from helpers/project.py" if args.check else "rewritten"
+    print(f"{len(differ)} notebook(s) {verb}{': ' + ', '.join(differ) if differ else ''}")
+    return 1 if args.check and differ else 0
 
 
 def _standin(args: argparse.Namespace) -> int:

@@ -1,16 +1,28 @@
-"""Where the series is published: the one place badges and the Colab cell read.
+"""Where the series is published, and how a notebook launches there.
 
+The one place the launch badges, the Colab cell and the launch hints read.
 A test checks that every notebook's badges and first code cell match what
-:func:`badges` and :func:`colab_cell` produce from these values. After
-changing them, run ``python -m helpers badges`` to rewrite every notebook.
+:func:`badges` and :func:`colab_cell` produce; after changing the values here,
+``python -m helpers badges`` rewrites every notebook to match.
 """
 
 from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 #: GitHub ``owner/name`` of the repository the badges and the Colab cell use.
 REPOSITORY = "gemini-notebooks/gemini-api-tutorial"
 #: The branch they open.
 BRANCH = "main"
+#: What the Colab cell installs: Colab has the rest (requests, PyYAML, pillow, numpy, ipywidgets).
+COLAB_PACKAGES = ("google-generativeai", "vcrpy", "python-dotenv")
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+BADGE_START = "[![Open in Colab]"
+COLAB_CELL_START = "# On Colab only"
 
 
 def colab_url(notebook: str) -> str:
@@ -31,19 +43,71 @@ def badges(notebook: str) -> str:
     )
 
 
+def pinned(packages: tuple[str, ...] = COLAB_PACKAGES) -> list[str]:
+    """``name==version`` for each package, as requirements.txt pins it."""
+    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", REQUIREMENTS.read_text(encoding="utf-8"), re.MULTILINE))
+    return [f"{name}=={pins[name]}" for name in packages]
+
+
 def colab_cell() -> str:
     """The first code cell of every notebook: on Colab only, fetch what it needs.
 
     Elsewhere (JupyterLab, Binder, nbval) it does nothing.
     """
     return (
-        "# On Colab only: fetch the series (helpers, images, recordings). Elsewhere this does nothing.\n"
+        f"{COLAB_CELL_START}: fetch the series (helpers, images, recordings). Elsewhere this does nothing.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         f'    repository = "https://github.com/{REPOSITORY}"\n'
         f"    !test -d /content/series || git clone -q --depth 1 --branch {BRANCH} {{repository}} /content/series\n"
-        "    %pip install --quiet google-generativeai==0.8.6 vcrpy==9.4.2 python-dotenv==1.2.4\n"
+        f"    %pip install --quiet {' '.join(pinned())}\n"
         '    sys.path.insert(0, "/content/series")\n'
         "    %cd /content/series/notebooks"
     )
+
+
+def on_binder(environ: Mapping[str, str] = os.environ) -> bool:
+    """True in a Binder session (BinderHub sets these for the user's server)."""
+    return bool(environ.get("BINDER_LAUNCH_HOST") or environ.get("BINDER_REPO_URL"))
+
+
+def launch_hint(notebook: str, environ: Mapping[str, str] = os.environ) -> str:
+    """How to go live where a learner has no shell to set a key in: Colab and Binder ("" elsewhere)."""
+    from .keys import running_on_colab
+
+    if running_on_colab():
+        return (
+            "No key found on Colab, so answers are replayed. To go live: open the key icon in Colab's left bar, "
+            "add a secret named GEMINI_API_KEY, switch on Notebook access, and run this cell again."
+        )
+    if on_binder(environ):
+        return (
+            "No key on Binder, so answers are replayed. To go live without saving your key anywhere, run "
+            f'helpers.setup("{notebook}", ask_for_key=True): it asks in a hidden box and keeps the key in memory only.'
+        )
+    return ""
+
+
+def apply(notebook: Any, name: str) -> bool:
+    """Give ``notebook`` (an nbformat node) the badge line and the Colab cell; True if it changed."""
+    import nbformat
+
+    cells = notebook.cells
+    first_markdown = next((c for c in cells if c.cell_type == "markdown"), None)
+    if first_markdown is None:
+        raise ValueError(f"{name} has no Markdown cell to put the badges in")
+    before = (first_markdown.source, [c.source for c in cells if c.cell_type == "code"][:1])
+    lines = first_markdown.source.split("\n")
+    found = [i for i, line in enumerate(lines) if line.startswith(BADGE_START)]
+    if found:
+        lines[found[0]] = badges(name)
+    else:
+        lines[1:1] = ["", badges(name)]  # under the title
+    first_markdown.source = "\n".join(lines)
+    first_code = next((c for c in cells if c.cell_type == "code"), None)
+    if first_code is not None and first_code.source.startswith(COLAB_CELL_START):
+        first_code.source = colab_cell()
+    else:
+        cells.insert(cells.index(first_markdown) + 1, nbformat.v4.new_code_cell(colab_cell()))
+    return before != (first_markdown.source, [c.source for c in cells if c.cell_type == "code"][:1])
