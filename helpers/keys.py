@@ -105,10 +105,10 @@ def read_env_file(path: Path) -> dict[str, str]:
 def _warn_if_misspelt(where: str, name: str) -> None:
     if name in SETTING_NAMES:
         return
-    close = difflib.get_close_matches(name.upper(), SETTING_NAMES, n=1, cutoff=0.8)
+    close = difflib.get_close_matches(name.upper(), SETTING_NAMES, n=2, cutoff=0.8)
     if close:
         warnings.warn(
-            f"{where}: {name} is not a setting the series reads, so it is ignored. Did you mean {close[0]}?",
+            f"{where}: {name} is not a setting the series reads, so it is ignored. Did you mean {' or '.join(close)}?",
             stacklevel=4,
         )
 

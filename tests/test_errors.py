@@ -1,0 +1,618 @@
+"""Every way a notebook can go wrong gives a short message that says what to do next.
+
+One test (at least) per row of the table in the README's Troubleshooting
+section, against the local stand-in (live mode with a fake key) or a cassette
+that holds the error; and the IPython handler, in a real ``InteractiveShell``,
+shows the message instead of a traceback, never the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import google.generativeai as genai
+import pytest
+import requests
+import yaml
+from google.api_core import exceptions as api
+from IPython.core.interactiveshell import InteractiveShell
+from nbclient.exceptions import CellExecutionError
+
+import helpers
+from helpers import display, errors, keys, refresh, retry, session
+from helpers.recording import CassetteProblem
+from helpers.standin import EchoAnswerer, Fault, Reply, Request, StandIn
+from tests.conftest import FAKE_KEY
+
+#: Shaped like a real key, and rejected by the stand-in (which accepts only FAKE_KEY).
+WRONG_KEY = "AIzaSyWRONG-test-key-0123456789abcdeQRS"
+PROMPT = "Who is the GOAT in the NBA?"
+SHORT = "(%tb shows the full traceback.)"
+
+
+# --- fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Retries happen, in no time; their notices are kept here."""
+    notices: list[str] = []
+    monkeypatch.setattr(retry, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retry, "notify", notices.append)
+    return notices
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """A real IPython shell (``helpers.setup`` installs its handler there), removed afterwards."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    factory = logging.getLogRecordFactory()
+    shell = InteractiveShell.instance()
+    shell.run_cell("import helpers\nimport google.generativeai as genai")
+    yield shell
+    InteractiveShell.clear_instance()
+    logging.setLogRecordFactory(factory)
+
+
+def run(shell: InteractiveShell, capsys: pytest.CaptureFixture[str], code: str) -> tuple[Any, str]:
+    """Run a cell; return its result and everything it showed."""
+    capsys.readouterr()
+    result = shell.run_cell(code)
+    captured = capsys.readouterr()
+    return result, re.sub(r"\x1b\[[0-9;]*m", "", captured.out + captured.err)
+
+
+def assert_short(shown: str, *needles: str) -> None:
+    """The shown error is the message: no traceback, no key, and the words that matter."""
+    assert SHORT in shown and "Traceback" not in shown and "Cell In[" not in shown, shown
+    assert FAKE_KEY not in shown and WRONG_KEY not in shown
+    for needle in needles:
+        assert needle in shown, (needle, shown)
+
+
+class Blocking(EchoAnswerer):
+    """Answers blocked, cut or empty, depending on a word in the prompt."""
+
+    def reply(self, request: Request) -> Reply | str:
+        prompt = request.prompt
+        if "safety" in prompt:
+            return Reply("", "SAFETY", {"HARM_CATEGORY_DANGEROUS_CONTENT": "HIGH", "HARM_CATEGORY_HARASSMENT": "LOW"})
+        if "recitation" in prompt:
+            return Reply("", "RECITATION")
+        if "other" in prompt:
+            return Reply("", "OTHER")
+        if "empty" in prompt:
+            return Reply("", "MAX_TOKENS")
+        if "forbidden" in prompt:
+            return Reply("", block_reason="SAFETY", safety_ratings={"HARM_CATEGORY_HATE_SPEECH": "HIGH"})
+        return super().reply(request)
+
+
+@pytest.fixture
+def blocking(monkeypatch: pytest.MonkeyPatch) -> Iterator[genai.GenerativeModel]:
+    """Live mode against a stand-in that blocks on request; the model to call."""
+    with StandIn(Blocking(), valid_keys={FAKE_KEY}) as server:
+        monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+        yield genai.GenerativeModel(helpers.setup("t_blocked", quiet=True).model)
+
+
+class Shown:
+    """Collects what ``helpers.display`` renders, in place of IPython's ``display``."""
+
+    def __init__(self) -> None:
+        self.markdown: list[str] = []
+
+    def __call__(self, obj: Any, display_id: bool = False) -> Shown:
+        self.markdown.append(obj.data)
+        return self
+
+    def update(self, obj: Any) -> None:
+        self.markdown[-1] = obj.data
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.markdown)
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> Shown:
+    collector = Shown()
+    monkeypatch.setattr(display, "display", collector)
+    return collector
+
+
+def context() -> errors.Context:
+    settings = session.current()
+    assert settings is not None
+    return settings.error_context()
+
+
+def explained(error: BaseException) -> str:
+    message = errors.explain(error, context())
+    assert message is not None, f"no message for {error!r}"
+    assert FAKE_KEY not in message and WRONG_KEY not in message
+    return message
+
+
+def record_cassette(monkeypatch: pytest.MonkeyPatch, name: str, prompts: list[str]) -> Path:
+    """Record ``prompts`` against the running stand-in, then go back to no key and no server."""
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    model = genai.GenerativeModel(helpers.setup(name, quiet=True).model)
+    for prompt in prompts:
+        model.generate_content(prompt)
+    session.teardown()
+    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / f"{name}.yaml"
+    target = recorded.parent.parent / f"{name}.yaml"
+    recorded.rename(target)
+    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(variable)
+    return target
+
+
+# --- no key ---------------------------------------------------------------------
+
+
+def test_no_key_in_live_mode_says_where_a_key_comes_from(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_MODE", "live")
+    result, text = run(shell, capsys, 'settings = helpers.setup("t_nokey")')
+    assert isinstance(result.error_in_exec, errors.MissingKey)
+    assert_short(text, "GEMINI_API_KEY", ".env", "Colab", "secret", "replay", "aistudio.google.com")
+
+
+# --- wrong key ------------------------------------------------------------------
+
+
+def test_wrong_key_is_shown_masked_with_where_it_was_read(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert len(WRONG_KEY) == 39 and WRONG_KEY != FAKE_KEY
+    monkeypatch.setenv("GEMINI_API_KEY", WRONG_KEY)
+    run(shell, capsys, 'settings = helpers.setup("t_wrongkey", quiet=True)')
+    result, text = run(shell, capsys, 'genai.GenerativeModel(settings.model).generate_content("Hello")')
+    assert isinstance(result.error_in_exec, api.BadRequest)
+    assert_short(text, "rejected the API key", keys.mask(WRONG_KEY), "environment variable GEMINI_API_KEY")
+    assert "aistudio.google.com" in text and "replay" in text
+    assert live_against.received[-1]["key"] == WRONG_KEY  # the stand-in really saw, and refused, that key
+
+
+def test_wrong_key_from_env_file_names_the_file(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY")
+    Path(".env").write_text(f"# my key\nGEMINI_API_KEY={WRONG_KEY}\n")
+    model = genai.GenerativeModel(helpers.setup("t_wrongkey_file", quiet=True).model)
+    with pytest.raises(api.BadRequest) as caught:
+        model.generate_content("Hello")
+    message = explained(caught.value)
+    assert keys.mask(WRONG_KEY) in message and f"GEMINI_API_KEY in {Path('.env').resolve()}" in message
+
+
+# --- models ---------------------------------------------------------------------
+
+
+def test_retired_model_is_named_with_the_current_default_and_how_to_override(
+    live_against: StandIn, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, capsys, 'settings = helpers.setup("t_retired", quiet=True)')
+    result, text = run(shell, capsys, 'genai.GenerativeModel("gemini-pro").generate_content("Hello")')
+    assert isinstance(result.error_in_exec, api.NotFound)
+    assert_short(text, "The model gemini-pro is retired", f"Use {helpers.DEFAULT_TEXT_MODEL} instead", "GEMINI_MODEL")
+
+
+def test_retired_embedding_model_points_to_the_embedding_default(live_against: StandIn) -> None:
+    helpers.setup("t_retired_embedding", quiet=True)
+    with pytest.raises(api.NotFound) as caught:
+        genai.embed_content(model="models/text-embedding-004", content="Dota 2")
+    message = explained(caught.value)
+    assert "text-embedding-004 is retired" in message and helpers.DEFAULT_EMBEDDING_MODEL in message
+    assert "GEMINI_EMBEDDING_MODEL" in message
+
+
+def test_unknown_model_is_named_as_unknown_with_the_defaults(live_against: StandIn) -> None:
+    helpers.setup("t_unknown_model", quiet=True)
+    with pytest.raises(api.NotFound) as caught:
+        genai.GenerativeModel("gemini-9.9-ultra").generate_content("Hello")
+    message = explained(caught.value)
+    assert "The model gemini-9.9-ultra is unknown" in message and "retired" not in message
+    assert helpers.DEFAULT_TEXT_MODEL in message and "GEMINI_MODEL" in message and "list_models" in message
+
+
+# --- region ---------------------------------------------------------------------
+
+
+def test_region_not_supported_mentions_a_gateway(
+    live_against: StandIn, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, capsys, 'settings = helpers.setup("t_region", quiet=True)')
+    live_against.inject(
+        Fault(status=400, status_name="FAILED_PRECONDITION", message="User location is not supported for the API use.")
+    )
+    result, text = run(shell, capsys, 'genai.GenerativeModel(settings.model).generate_content("Hello")')
+    assert isinstance(result.error_in_exec, api.BadRequest)
+    assert_short(text, "User location is not supported", "gateway", "GOOGLE_GEMINI_BASE_URL", "replay")
+
+
+# --- quota, server errors, resets, timeouts: retried, then a message, history kept -
+
+
+QUOTA = Fault(status=429, status_name="RESOURCE_EXHAUSTED", message="You exceeded your current quota.", times=4)
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        (QUOTA, ["Quota exhausted", "free tier", "tried 4 times", "replay"]),
+        (Fault(status=500, times=4), ["500 Internal Server Error", "tried 4 times", "keeps its history"]),
+        (Fault(status=503, status_name="UNAVAILABLE", message="Overloaded.", times=4), ["503 Service Unavailable"]),
+        (Fault(kind="reset", times=4), ["was reset", "tried 4 times", "keeps its history"]),
+    ],
+    ids=["429", "500", "503", "reset"],
+)
+def test_failed_chat_turn_is_retried_then_explained_and_the_history_survives(
+    live_against: StandIn,
+    shell: InteractiveShell,
+    capsys: pytest.CaptureFixture[str],
+    no_waiting: list[str],
+    fault: Fault,
+    words: list[str],
+) -> None:
+    run(shell, capsys, 'settings = helpers.setup("t_chat_fail", quiet=True)')
+    run(shell, capsys, 'chat = genai.GenerativeModel(settings.model).start_chat()\nchat.send_message("Hello")')
+    before = [(m.role, m.parts[0].text) for m in shell.user_ns["chat"].history]
+    live_against.inject(Fault(**{**fault.__dict__}))
+    result, text = run(shell, capsys, 'chat.send_message("And now?")')
+    assert result.error_in_exec is not None
+    assert_short(text, *words)
+    assert len(no_waiting) == 3  # three waits between four attempts
+    assert [(m.role, m.parts[0].text) for m in shell.user_ns["chat"].history] == before
+    result, _ = run(shell, capsys, 'chat.send_message("And now?")')
+    assert result.success and len(shell.user_ns["chat"].history) == len(before) + 2
+
+
+def test_timeout_is_retried_then_explained(live_against: StandIn) -> None:
+    model = genai.GenerativeModel(helpers.setup("t_timeout", quiet=True).model)
+    retry.install("live", retry.Policy(attempt_timeout=0.05, attempts=2))
+    chat = model.start_chat()
+    live_against.inject(Fault(kind="delay", seconds=0.3, times=2))
+    with pytest.raises(requests.exceptions.Timeout) as caught:
+        chat.send_message("Hello")
+    assert chat.history == []
+    message = explained(caught.value)
+    assert "did not answer in time" in message and "tried 2 times" in message and '"timeout"' in message
+
+
+# --- the network ----------------------------------------------------------------
+
+
+def _unused_port() -> int:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return unused.getsockname()[1]
+
+
+def test_connection_refused_says_so_and_points_to_replay(
+    monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell, capsys: pytest.CaptureFixture[str], no_waiting: list[str]
+) -> None:
+    endpoint = f"http://127.0.0.1:{_unused_port()}"
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", endpoint)
+    run(shell, capsys, 'settings = helpers.setup("t_refused", quiet=True)')
+    result, text = run(shell, capsys, 'genai.GenerativeModel(settings.model).generate_content("Hello")')
+    assert isinstance(result.error_in_exec, requests.exceptions.ConnectionError)
+    assert_short(text, f"Cannot reach {endpoint}", "refused", "GOOGLE_GEMINI_BASE_URL", "GEMINI_MODE=replay")
+    assert no_waiting == []
+
+
+def test_name_not_found_says_dns_and_points_to_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lookup fails here, without asking any DNS server: ``getaddrinfo`` is replaced."""
+    real = socket.getaddrinfo
+
+    def no_such_name(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "gemini-gateway.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "http://gemini-gateway.invalid:8080")
+    model = genai.GenerativeModel(helpers.setup("t_dns", quiet=True).model)
+    with pytest.raises(requests.exceptions.ConnectionError) as caught:
+        model.generate_content("Hello")
+    message = explained(caught.value)
+    assert "Cannot reach http://gemini-gateway.invalid:8080" in message
+    assert "gemini-gateway.invalid could not be looked up (DNS)" in message and "GEMINI_MODE=replay" in message
+
+
+# --- answers without text -------------------------------------------------------
+
+
+@pytest.mark.parametrize("reason", ["SAFETY", "RECITATION", "OTHER"])
+def test_blocked_answer_is_shown_with_its_reason_and_ratings(
+    blocking: genai.GenerativeModel, shown: Shown, reason: str
+) -> None:
+    response = blocking.generate_content(f"Please trigger {reason.lower()}.")
+    helpers.show(response)
+    assert "No text in this answer" in shown.text and f"Finish reason `{reason}`" in shown.text
+    assert display.FINISH_MEANINGS[reason] in shown.text
+    if reason == "SAFETY":
+        assert "| dangerous content | high | yes |" in shown.text and "| harassment | low | no |" in shown.text
+    with pytest.raises(ValueError) as caught:
+        _ = response.text
+    assert f"finish reason is {reason}" in explained(caught.value)
+
+
+@pytest.mark.parametrize("reason", ["SAFETY", "RECITATION", "OTHER"])
+def test_blocked_chat_turn_leaves_the_history_unchanged(blocking: genai.GenerativeModel, reason: str) -> None:
+    chat = blocking.start_chat()
+    chat.send_message("Hello")
+    before = list(chat.history)
+    with pytest.raises(genai.types.StopCandidateException) as caught:
+        chat.send_message(f"Please trigger {reason.lower()}.")
+    assert chat.history == before
+    message = explained(caught.value)
+    assert f"finish reason {reason}" in message and "history is as it was" in message
+    if reason == "SAFETY":
+        assert "dangerous content high (blocked)" in message and "harassment low" in message
+
+
+def test_empty_max_tokens_answer_is_shown_not_raised(blocking: genai.GenerativeModel, shown: Shown) -> None:
+    response = blocking.generate_content("Please return empty.")
+    helpers.show(response)
+    assert "No text in this answer" in shown.text and "Finish reason `MAX_TOKENS`" in shown.text
+    with pytest.raises(ValueError) as caught:
+        _ = response.text
+    assert "finish reason is MAX_TOKENS" in explained(caught.value)
+
+
+def test_blocked_prompt_is_shown_and_the_chat_keeps_its_history(blocking: genai.GenerativeModel, shown: Shown) -> None:
+    response = blocking.generate_content("Something forbidden.")
+    helpers.show(response)
+    assert "prompt itself was blocked" in shown.text and "`SAFETY`" in shown.text and "hate speech" in shown.text
+    with pytest.raises(ValueError) as caught:
+        _ = response.text
+    assert "the prompt itself was blocked" in explained(caught.value)
+    chat = blocking.start_chat()
+    with pytest.raises(genai.types.BlockedPromptException) as blocked:
+        chat.send_message("Something forbidden.")
+    assert chat.history == [] and "block reason SAFETY" in explained(blocked.value)
+
+
+def test_streams_that_are_blocked_or_unread_are_shown_not_raised(blocking: genai.GenerativeModel, shown: Shown) -> None:
+    summary = helpers.show_stream(blocking.generate_content("Please trigger safety.", stream=True))
+    assert summary.text == "" and "Finish reason `SAFETY`" in shown.text
+    unread = blocking.generate_content(PROMPT, stream=True)
+    with pytest.raises(genai.types.IncompleteIterationError) as caught:
+        _ = unread.text
+    assert "Iterate over it first" in explained(caught.value)
+    helpers.show(unread)
+    assert "Stand-in reply" in shown.markdown[-1]
+
+
+# --- replay ---------------------------------------------------------------------
+
+
+def test_prompt_not_in_the_recordings_names_notebook_cassette_and_closest(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record_cassette(monkeypatch, "t_replay_miss", [PROMPT, "Write a haiku about Dota 2."])
+    run(shell, capsys, 'settings = helpers.setup("t_replay_miss", quiet=True)')
+    result, text = run(shell, capsys, 'genai.GenerativeModel(settings.model).generate_content("Who is the best?")')
+    assert result.error_in_exec is not None
+    assert_short(
+        text,
+        "not in the recordings of notebook t_replay_miss",
+        "t_replay_miss.yaml",
+        f"Closest recorded request: “{PROMPT}”",
+        "add a key",
+        "python -m helpers record t_replay_miss",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"interactions:\n  - request: {method: POST\n", "not valid YAML (line 3"),
+        (b"\xff\xfe not text", "not UTF-8 text"),
+        (b"just: a mapping\n", "no 'interactions' list"),
+        (b"interactions:\n- request: {method: POST, uri: http://x/v1beta/models, body: null}\n", "missing 'response'"),
+        (
+            b"interactions:\n- request: {method: POST, uri: http://x/, body: null}\n"
+            b"  response: {status: {code: abc, message: OK}, body: {string: ''}}\n",
+            "interaction 1 is malformed",
+        ),
+    ],
+    ids=["yaml", "encoding", "no-interactions", "incomplete", "bad-status"],
+)
+def test_corrupt_cassette_names_the_file_and_the_problem(content: bytes, problem: str) -> None:
+    path = Path(os.environ["GEMINI_CASSETTE_DIR"]) / "t_corrupt.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    with pytest.raises(CassetteProblem) as caught:
+        helpers.setup("t_corrupt", quiet=True)
+    message = errors.explain(caught.value) or ""
+    assert str(path) in message and problem in message and "re-record" in message
+
+
+def test_hand_edited_response_names_the_cassette(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = record_cassette(monkeypatch, "t_edited", [PROMPT])
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["interactions"][0]["response"]["body"]["json"]["candidates"] = "not a list"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    model = genai.GenerativeModel(helpers.setup("t_edited", quiet=True).model)
+    with pytest.raises(Exception) as caught:
+        model.generate_content(PROMPT)
+    message = explained(caught.value)
+    assert "t_edited.yaml" in message and "edited by hand" in message and "python -m helpers record t_edited" in message
+
+
+# --- .env -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        (FAKE_KEY, ["line 2", "pasted alone", "GEMINI_API_KEY=<your key>"]),
+        ("GEMINI_API_KEY", ["line 2", "no '='"]),
+        ("GEMINI_API_KEY: something", ["line 2", "not NAME=value"]),
+        (f"GEMINI_API_KEY={FAKE_KEY[:20]} {FAKE_KEY[20:]}", ["line 2", "contains a space"]),
+    ],
+    ids=["bare-key", "no-value", "yaml-style", "space-in-key"],
+)
+def test_malformed_env_file_says_which_line(
+    line: str, words: list[str], shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path(".env").write_text(f"GEMINI_MODE=replay\n{line}\n")
+    result, text = run(shell, capsys, 'settings = helpers.setup("t_env")')
+    assert isinstance(result.error_in_exec, keys.KeyProblem)
+    assert_short(text, str(Path(".env").resolve()), *words)
+    assert FAKE_KEY[:20] not in text and FAKE_KEY[20:] not in text
+
+
+def test_misspelt_setting_in_env_file_is_not_ignored_silently(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("GEMINI_MODLE=gemini-3.6-flash\nMY_OWN_SETTING=1\n")
+    with pytest.warns(UserWarning, match="line 1: GEMINI_MODLE is not a setting.*GEMINI_MODEL") as seen:
+        keys.read_env_file(env)
+    assert len(seen) == 1
+
+
+# --- interrupted recording ------------------------------------------------------
+
+
+@pytest.fixture
+def previous_cassette() -> tuple[Path, bytes]:
+    """A committed cassette that a failed recording must leave exactly as it is."""
+    path = Path(os.environ["GEMINI_CASSETTE_DIR"]) / "t_rec_one.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = b"provenance: {source: authored}\ninteractions: []\nversion: 1\n"
+    path.write_bytes(content)
+    return path, content
+
+
+def _write_recording(text: str) -> None:
+    (Path(os.environ["GEMINI_RECORD_DIR"]) / "t_rec_one.yaml").write_text(text)
+
+
+def test_recording_interrupted_midway_keeps_the_previous_cassette(
+    previous_cassette: tuple[Path, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(path: Path) -> None:
+        _write_recording("interactions:\n- request: {method: PO")  # half written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(refresh, "execute", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
+    path, content = previous_cassette
+    assert path.read_bytes() == content and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_recording_interrupted_while_replaying_restores_the_previous_cassette(
+    previous_cassette: tuple[Path, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(name: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(refresh, "execute", lambda path: _write_recording("interactions: []\n"))
+    monkeypatch.setattr(refresh, "refresh_outputs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
+    path, content = previous_cassette
+    assert path.read_bytes() == content and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_failed_recording_keeps_the_previous_cassette_and_reports_without_the_key(
+    previous_cassette: tuple[Path, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(path: Path) -> None:
+        _write_recording("interactions: []\n")
+        raise CellExecutionError("traceback", "ConnectionError", f"GET http://h/v1beta/models?key={FAKE_KEY} failed")
+
+    monkeypatch.setattr(refresh, "execute", failing)
+    outcome = refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
+    path, content = previous_cassette
+    assert not outcome.ok and "old cassette kept" in outcome.message and FAKE_KEY not in outcome.message
+    assert path.read_bytes() == content
+
+
+# --- the handler itself ---------------------------------------------------------
+
+
+def test_unexplained_errors_keep_their_traceback_but_lose_the_key(
+    live_against: StandIn, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, capsys, 'settings = helpers.setup("t_unexplained", quiet=True)\nimport os')
+    code = 'raise RuntimeError("GET http://h/x?key=" + os.environ["GEMINI_API_KEY"] + " failed")'
+    result, text = run(shell, capsys, code)
+    assert isinstance(result.error_in_exec, RuntimeError) and FAKE_KEY in str(result.error_in_exec)
+    assert "Traceback" in text and "RuntimeError" in text and "key=…(key removed)" in text
+    assert FAKE_KEY not in text
+    _, text = run(shell, capsys, "%tb")
+    assert "RuntimeError" in text and FAKE_KEY not in text
+
+
+def test_error_value_sent_to_the_notebook_is_scrubbed(
+    live_against: StandIn, shell: InteractiveShell, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ipykernel stores ``str(evalue)`` in the notebook's error output: it must be scrubbed too."""
+    sent: list[tuple[str, list[str]]] = []
+    original = type(shell)._showtraceback
+
+    def record(self: InteractiveShell, etype: type, evalue: Any, stb: list[str]) -> None:
+        sent.append((str(evalue), stb))
+        original(self, etype, evalue, stb)
+
+    monkeypatch.setattr(type(shell), "_showtraceback", record)  # before setup() wraps it, as ipykernel's is
+    run(shell, capsys, 'settings = helpers.setup("t_evalue", quiet=True)\nimport os')
+    run(shell, capsys, 'raise ValueError("x-goog-api-key: " + os.environ["GEMINI_API_KEY"])')
+    run(shell, capsys, 'genai.GenerativeModel("gemini-pro").generate_content("Hello")')
+    assert len(sent) == 2
+    for evalue, stb in sent:
+        assert FAKE_KEY not in evalue and all(FAKE_KEY not in line for line in stb)
+
+
+def test_log_lines_are_scrubbed_once_the_handler_is_installed(
+    live_against: StandIn,
+    shell: InteractiveShell,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    run(shell, capsys, 'settings = helpers.setup("t_logs", quiet=True)')
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("some.library").warning("requesting %s", f"https://h/x?key={FAKE_KEY}&alt=json")
+        logging.getLogger("other").info("header x-goog-api-key=%s", FAKE_KEY)
+    assert len(caplog.records) == 2 and FAKE_KEY not in caplog.text and "(key removed)" in caplog.text
+
+
+def test_explaining_never_hides_the_error(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(error: BaseException, context: Any = None) -> str:
+        raise RuntimeError("a bug in explain")
+
+    run(shell, capsys, 'settings = helpers.setup("t_broken", quiet=True) if False else None')
+    errors.install_handler(shell, errors.Context(notebook="t_broken"))
+    monkeypatch.setattr(errors, "explain", broken)
+    result, text = run(shell, capsys, "1 / 0")
+    assert isinstance(result.error_in_exec, ZeroDivisionError) and "ZeroDivisionError" in text
+    assert "Custom TB Handler failed" not in text
+
+
+def test_scrub_removes_every_form_of_the_key() -> None:
+    secret = "not-shaped-like-a-google-key-1234"
+    text = (
+        f"{FAKE_KEY} url?key={secret}&alt=json %3Bkey%3D{secret} {{'x-goog-api-key': '{secret}'}} "
+        f"x-goog-api-key: {secret}"
+    )
+    clean = errors.scrub(text, secret)
+    assert secret not in clean and FAKE_KEY not in clean and "&alt=json" in clean
+    assert errors.scrub("keyboard=1 monkey=2 ?monkey=3") == "keyboard=1 monkey=2 ?monkey=3"
