@@ -329,6 +329,13 @@ def _response_error(error: BaseException, context: Context) -> str | None:
             f"The prompt was blocked before Gemini answered (block reason {reason}). The chat did not "
             "add this turn: its history is as it was before the message. Rephrase it and send it again."
         )
+    if name == "BrokenResponseError":
+        return (
+            "The chat's last streamed answer broke off or was stopped before it finished, so the chat "
+            "cannot add it to its history, and every use of the chat says so until that turn is "
+            "dropped. Run chat.rewind() to drop it (the earlier history is kept), then send the "
+            "message again."
+        )
     if name == "IncompleteIterationError":
         return (
             "A streamed response was read before it had finished arriving. Iterate over it first "

@@ -95,12 +95,18 @@ class Blocking(EchoAnswerer):
 
 
 @pytest.fixture
-def blocking(monkeypatch: pytest.MonkeyPatch) -> Iterator[genai.GenerativeModel]:
-    """Live mode against a stand-in that blocks on request; the model to call."""
+def blocking_standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """Live mode against a stand-in that blocks on request."""
     with StandIn(Blocking(), valid_keys={FAKE_KEY}) as server:
         monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
         monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
-        yield genai.GenerativeModel(helpers.setup("t_blocked", quiet=True).model)
+        yield server
+
+
+@pytest.fixture
+def blocking(blocking_standin: StandIn) -> genai.GenerativeModel:
+    """The model to call, live against the blocking stand-in."""
+    return genai.GenerativeModel(helpers.setup("t_blocked", quiet=True).model)
 
 
 class Shown:
@@ -395,6 +401,29 @@ def test_streams_that_are_blocked_or_unread_are_shown_not_raised(blocking: genai
     assert "Iterate over it first" in explained(caught.value)
     helpers.show(unread)
     assert "Stand-in reply" in shown.markdown[-1]
+
+
+@pytest.mark.parametrize("ending", ["cut", "safety"])
+def test_broken_streamed_chat_turn_can_be_dropped_and_the_history_survives(
+    blocking_standin: StandIn, blocking: genai.GenerativeModel, ending: str
+) -> None:
+    chat = blocking.start_chat()
+    chat.send_message("Hello")
+    before = list(chat.history)
+    if ending == "cut":
+        blocking_standin.inject(Fault(kind="cut", path_contains="stream"))
+    response = chat.send_message(" ".join(["word"] * 300) if ending == "cut" else "Please trigger safety.", stream=True)
+    with pytest.raises((requests.exceptions.ChunkedEncodingError, genai.types.BrokenResponseError)):
+        for _chunk in response:
+            pass
+        _ = chat.history
+    with pytest.raises(genai.types.BrokenResponseError) as caught:
+        chat.send_message("Next question.")
+    assert "chat.rewind()" in explained(caught.value) and "earlier history is kept" in explained(caught.value)
+    chat.rewind()
+    assert chat.history == before
+    chat.send_message("Next question.")
+    assert len(chat.history) == len(before) + 2
 
 
 # --- replay ---------------------------------------------------------------------
