@@ -15,8 +15,10 @@ SDK calls. The mode (``helpers.session.current()``) decides *which* calls:
 * **record**: a record run clicks no buttons, so each widget makes its *preset
   calls* itself, once, when it is created, and they land in the notebook's
   cassette: every playground preset; the chat suggestions sent in order, as one
-  conversation; every photo with every prompt; every text embedded. After that
-  the widget behaves as in live.
+  conversation; every photo with every prompt; all the texts, embedded in one
+  call. A preset request that the notebook's own cells already recorded is not
+  sent again (the chat always is: each turn needs the answers before it). After
+  that the widget behaves as in live.
 * **replay**: the cassette answers only recorded requests. When it is created,
   a widget builds, with the SDK's own request builder, the exact request each
   of its presets would send, and keeps those the cassette holds (matched as the
@@ -37,7 +39,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,15 +66,18 @@ def request_key(path: str, body: Any) -> RequestKey:
 
 @dataclass(frozen=True)
 class Recordings:
-    """The POST requests of the open cassette (replay only)."""
+    """The POST requests of the open cassette."""
 
     keys: frozenset[RequestKey]
     bodies: tuple[Any, ...]
 
     @classmethod
-    def of(cls, settings: session.Settings | None) -> Recordings | None:
-        """What ``settings``' cassette holds; ``None`` outside replay, where anything may be asked."""
-        if settings is None or settings.mode != "replay" or settings.cassette is None:
+    def of(cls, settings: session.Settings | None, mode: str = "replay") -> Recordings | None:
+        """What the cassette holds in ``mode`` (replay: the recordings; record: what was written so far).
+
+        ``None`` in any other mode, or with no cassette: there, anything may be asked.
+        """
+        if settings is None or settings.mode != mode or settings.cassette is None:
             return None
         requests = [r for r in settings.cassette.cassette.requests if r.method == "POST"]
         keys = frozenset(request_key(r.path, r.body) for r in requests)
@@ -98,19 +103,28 @@ def generate_key(model: Any, contents: Any, generation_config: Any = None) -> Re
     return _rest(request, "generateContent")
 
 
-def embed_key(model: str, text: str, task_type: str, dimensions: int | None) -> RequestKey:
-    """The request ``genai.embed_content(model, text, task_type, output_dimensionality=...)`` would send."""
+def embed_key(model: str, texts: str | Sequence[str], task_type: str, dimensions: int | None) -> RequestKey:
+    """The request ``genai.embed_content(model, texts, task_type, output_dimensionality=...)`` would send.
+
+    One text is one ``embedContent`` call; a list is one ``batchEmbedContents`` call.
+    """
     from google.generativeai import protos
     from google.generativeai.embedding import to_task_type
     from google.generativeai.types import content_types, model_types
 
-    request = protos.EmbedContentRequest(
-        model=model_types.make_model_name(model),
-        content=content_types.to_content(text),
-        task_type=to_task_type(task_type),
-        output_dimensionality=dimensions,
-    )
-    return _rest(request, "embedContent")
+    name = model_types.make_model_name(model)
+
+    def one(text: str) -> Any:
+        return protos.EmbedContentRequest(
+            model=name,
+            content=content_types.to_content(text),
+            task_type=to_task_type(task_type),
+            output_dimensionality=dimensions,
+        )
+
+    if isinstance(texts, str):
+        return _rest(one(texts), "embedContent")
+    return _rest(protos.BatchEmbedContentsRequest(model=name, requests=[one(t) for t in texts]), "batchEmbedContents")
 
 
 # --- what every widget shares --------------------------------------------------
@@ -134,6 +148,12 @@ class Panel:
     def can_answer(self, key: RequestKey) -> bool:
         """True when this request may be sent: always outside replay, else only if recorded."""
         return self.recordings is None or key in self.recordings.keys
+
+    def record(self, key: RequestKey, call: Callable[[], Any]) -> None:
+        """In record mode, make a preset call, unless the notebook's own cells already recorded it."""
+        written = Recordings.of(self.settings, "record")
+        if written is not None and key not in written.keys:
+            call()
 
     def click(self) -> None:
         """What the button does: subclasses answer in :meth:`answer`."""
@@ -237,7 +257,7 @@ class Preset:
     def label(self) -> str:
         """``temperature 0.7 · max 200 tokens · stop “space”``."""
         stops = ", ".join(_quote(s) for s in self.stop_sequences) or "none"
-        return f"temperature {self.temperature:g} · max {self.max_output_tokens} tokens · stop {stops}"
+        return f"temperature {self.temperature!r} · max {self.max_output_tokens} tokens · stop {stops}"
 
 
 class Playground(Panel):
@@ -249,9 +269,8 @@ class Playground(Panel):
         super().__init__("Generate")
         self.model, self.prompt = model, prompt
         self.presets = list(dict.fromkeys(Preset.of(p) for p in presets))
-        if self.mode == "record":
-            for preset in self.presets:
-                self.generate(preset)
+        for preset in self.presets:
+            self.record(self.key(preset), lambda preset=preset: self.generate(preset))
         self.offered = [p for p in self.presets if self.can_answer(self.key(p))]
         first = self.offered[0] if self.offered else Preset(1.0, 200)
         top = max([1024, *(p.max_output_tokens for p in self.presets)])
@@ -344,7 +363,7 @@ class ChatBox(Panel):
     def __init__(self, model: Any, suggestions: Iterable[str]) -> None:
         super().__init__("Send")
         self.model, self.suggestions = model, list(suggestions)
-        if self.mode == "record":
+        if self.mode == "record":  # always: each turn needs the answers before it
             chat = model.start_chat()
             for message in self.suggestions:
                 chat.send_message(message)
@@ -455,10 +474,9 @@ class PhotoPicker(Panel):
         self.model, self.prompts = model, list(prompts)
         paths = [photo_path(p) for p in photos] if photos is not None else sorted(IMAGES.glob("*.jp*g"))
         self.photos = {path.name: path for path in paths}
-        if self.mode == "record":
-            for name in self.photos:
-                for prompt in self.prompts:
-                    self.describe(name, prompt)
+        for name in self.photos:
+            for prompt in self.prompts:
+                self.record(self.key(name, prompt), lambda name=name, prompt=prompt: self.describe(name, prompt))
         self.pairs = [(n, p) for n in self.photos for p in self.prompts if self.can_answer(self.key(n, p))]
         names = list(dict.fromkeys(n for n, _ in self.pairs)) if self.recordings is not None else list(self.photos)
         self.photo = widgets.Dropdown(options=names, value=names[0] if names else None, description="photo")
@@ -541,7 +559,12 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 class SimilarityPicker(Panel):
-    """Two texts to choose and a Compare button that shows their cosine similarity."""
+    """Two texts to choose and a Compare button that shows their cosine similarity.
+
+    The texts are embedded together, in one ``batchEmbedContents`` call: the same
+    call as ``genai.embed_content(model, texts, ...)`` in a notebook cell, so a
+    recording the notebook already made serves the widget too.
+    """
 
     title = "Similarity picker"
 
@@ -557,18 +580,17 @@ class SimilarityPicker(Panel):
         self.texts, self.embedding_model = list(dict.fromkeys(texts)), embedding_model
         self.task_type, self.dimensions = task_type, dimensions
         self.vectors: dict[str, list[float]] = {}
-        if self.mode == "record":
-            for text in self.texts:
-                self.embed(text)
-        self.offered = [t for t in self.texts if self.can_answer(self.key(t))]
+        self.record(self.key(self.texts), lambda: self.embed(self.texts))
+        self.offered = self.texts if self.can_answer(self.key(self.texts)) else []
         free = self.recordings is None
         options = self.texts if free else self.offered
         self.first = _choice(options, options[0] if options else None, free, "text A")
         self.second = _choice(options, options[1] if len(options) > 1 else None, free, "text B")
         for control in (self.first, self.second):
             control.observe(lambda _: self.update(), names="value")
+        name = embedding_model.removeprefix("models/")
         self.box.children = [
-            widgets.HTML(f"<b>How similar?</b> Embeddings from {embedding_model}, task type {task_type}"),
+            widgets.HTML(f"<b>How similar?</b> Embeddings from {name}, task type {task_type}"),
             self.first,
             self.second,
             widgets.HBox([self.button, self.status]),
@@ -576,41 +598,45 @@ class SimilarityPicker(Panel):
         ]
         self.update()
 
-    def key(self, text: str) -> RequestKey:
-        return embed_key(self.embedding_model, text, self.task_type, self.dimensions)
+    def key(self, texts: Sequence[str]) -> RequestKey:
+        return embed_key(self.embedding_model, list(texts), self.task_type, self.dimensions)
 
-    def embed(self, text: str) -> list[float]:
-        """The text's embedding, asked for once."""
+    def embed(self, texts: Sequence[str]) -> None:
+        """Embed what is not known yet: the preset texts all in one call, other texts (live) on their own."""
         import google.generativeai as genai
 
-        if text not in self.vectors:
-            self.vectors[text] = genai.embed_content(
-                model=self.embedding_model,
-                content=text,
-                task_type=self.task_type,
-                output_dimensionality=self.dimensions,
-            )["embedding"]
-        return self.vectors[text]
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if not missing:
+            return
+        batch = self.texts if all(t in self.texts for t in missing) else missing
+        result = genai.embed_content(
+            model=self.embedding_model,
+            content=batch,
+            task_type=self.task_type,
+            output_dimensionality=self.dimensions,
+        )
+        self.vectors.update(zip(batch, result["embedding"], strict=True))
 
     def update(self) -> None:
         """Say whether both texts can be embedded."""
         if self.recordings is None:
-            self.status.value = _status(f"{self.mode}: any two texts; each new text calls {self.embedding_model}")
+            self.status.value = _status(f"{self.mode}: any two texts; new texts call {self.embedding_model}")
         elif len(self.offered) < 2:
-            self.status.value = _status(f"fewer than two texts were recorded; comparing {NEEDS_A_KEY}", ok=False)
+            self.status.value = _status(f"these texts were not recorded; comparing them {NEEDS_A_KEY}", ok=False)
         else:
-            self.status.value = _status("recorded: replay answers both texts")
+            self.status.value = _status("recorded: replay answers these texts")
 
     def answer(self) -> None:
         texts = [(control.value or "").strip() for control in (self.first, self.second)]
         if not all(texts):
             md("*Choose two texts first.*")
             return
-        missing = [t for t in texts if not self.can_answer(self.key(t))]
-        if missing:
+        missing = [t for t in texts if t not in self.offered]
+        if self.recordings is not None and missing:
             self.refuse(f"The embedding of {_quote(missing[0])}")
             return
-        score = cosine(self.embed(texts[0]), self.embed(texts[1]))
+        self.embed(texts)
+        score = cosine(self.vectors[texts[0]], self.vectors[texts[1]])
         md(
             f"**Cosine similarity: {score:.3f}**\n\n- A: {_quote(texts[0], 200)}\n- B: {_quote(texts[1], 200)}\n\n"
             "1 means the two vectors point the same way; values near 0 mean the texts have little in common."
@@ -618,8 +644,9 @@ class SimilarityPicker(Panel):
 
     def summary(self) -> list[str]:
         texts = self.offered if self.recordings is not None else self.texts
+        name = self.embedding_model.removeprefix("models/")
         return [
-            f"Embeddings: {self.embedding_model}, task type {self.task_type}, {self.dimensions or 'all'} dimensions",
+            f"Embeddings: {name}, task type {self.task_type}, {self.dimensions or 'all'} dimensions",
             self.mode_line(f"the {len(texts)} recorded texts", "any two texts"),
             *(f"  - {_quote(t)}" for t in texts),
         ]

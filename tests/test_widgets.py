@@ -31,7 +31,7 @@ PRESETS = [
 NOT_RECORDED = {"temperature": 1.5, "max_output_tokens": 100}
 SUGGESTIONS = ["Can you please guide me on how to start playing Dota 2?", "Which Dota 2 heroes should I start with?"]
 PROMPTS = ["Describe this photo in one sentence."]
-TEXTS = ["How do I start playing Dota 2?", "Which heroes suit a beginner?", "Best pasta recipe"]
+TEXTS = ["How do I start playing Dota 2?", "Which Dota 2 heroes suit a beginner?", "Best pasta recipe"]
 
 
 @pytest.fixture
@@ -92,11 +92,26 @@ def test_record_mode_makes_every_preset_call(live_against: StandIn, monkeypatch:
     _make_all(helpers.setup("t_rec_widgets", quiet=True), photos)
     paths = [r["path"] for r in live_against.received]
     assert paths.count("/v1beta/models/gemini-3.8-flash:generateContent") == len(PRESETS) + len(SUGGESTIONS) + 1
-    assert paths.count("/v1beta/models/gemini-embedding-001:embedContent") == 2
+    assert paths.count("/v1beta/models/gemini-embedding-001:batchEmbedContents") == 1, "all texts in one call"
     configs = [r["body"].get("generationConfig") for r in live_against.received[: len(PRESETS)]]
     assert configs[1] == {"temperature": 0.7, "maxOutputTokens": 200, "stopSequences": ["space"]}
     second_turn = live_against.received[len(PRESETS) + 1]["body"]["contents"]
     assert [c["role"] for c in second_turn] == ["user", "model", "user"], "the suggestions are one conversation"
+
+
+def test_record_mode_does_not_repeat_what_the_notebook_recorded(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_rec_once", quiet=True)
+    model = genai.GenerativeModel(settings.model)
+    model.generate_content(PROMPT, generation_config=w.Preset.of(PRESETS[1]).config())  # a notebook cell
+    genai.embed_content(
+        model=settings.embedding_model, content=TEXTS, task_type="semantic_similarity", output_dimensionality=768
+    )
+    helpers.playground(model, PROMPT, PRESETS)
+    helpers.similarity_picker(TEXTS, settings.embedding_model)
+    assert len(live_against.received) == 3, "only the preset the notebook had not sent"
 
 
 def test_live_mode_calls_nothing_until_a_click(live_against: StandIn, photos) -> None:
@@ -116,12 +131,13 @@ def test_replay_offers_exactly_the_recorded_presets(replay: helpers.Settings) ->
 
 def test_recordings_match_the_requests_the_sdk_builds(replay: helpers.Settings) -> None:
     recordings = w.Recordings.of(replay)
-    assert recordings is not None and len(recordings.keys) == len(PRESETS) + len(SUGGESTIONS) + 1 + 2
+    assert recordings is not None and len(recordings.keys) == len(PRESETS) + len(SUGGESTIONS) + 1 + 1
     model = genai.GenerativeModel(replay.model)
     assert w.generate_key(model, PROMPT, w.Preset.of(PRESETS[1]).config()) in recordings.keys
     assert w.generate_key(model, PROMPT, w.Preset.of(NOT_RECORDED).config()) not in recordings.keys
-    assert w.embed_key(replay.embedding_model, TEXTS[0], "semantic_similarity", 768) in recordings.keys
-    assert w.embed_key(replay.embedding_model, TEXTS[0], "semantic_similarity", 3072) not in recordings.keys
+    assert w.embed_key(replay.embedding_model, TEXTS[:2], "semantic_similarity", 768) in recordings.keys
+    assert w.embed_key(replay.embedding_model, TEXTS[:2], "semantic_similarity", 3072) not in recordings.keys
+    assert w.embed_key(replay.embedding_model, TEXTS[0], "semantic_similarity", 768) not in recordings.keys
     assert w.Recordings.of(None) is None
 
 
@@ -213,12 +229,18 @@ def test_photo_picker_offers_recorded_pairs_and_answers(
 
 
 def test_similarity_picker_compares_recorded_texts(replay: helpers.Settings, shell: InteractiveShell) -> None:
-    panel = helpers.similarity_picker(TEXTS, replay.embedding_model)
+    panel = helpers.similarity_picker(TEXTS[:2], replay.embedding_model)
     assert panel.offered == TEXTS[:2] and list(panel.first.options) == TEXTS[:2]
     shown = _click(panel)
     expected = w.cosine(panel.vectors[TEXTS[0]], panel.vectors[TEXTS[1]])
-    assert f"Cosine similarity: {expected:.3f}" in shown
-    assert "the 2 recorded texts" in repr(panel) and "Best pasta" not in repr(panel)
+    assert f"Cosine similarity: {expected:.3f}" in shown and 0 < expected < 1
+    assert "the 2 recorded texts" in repr(panel)
+
+
+def test_similarity_picker_offers_nothing_for_other_texts(replay: helpers.Settings) -> None:
+    panel = helpers.similarity_picker(TEXTS, f"models/{replay.embedding_model}")
+    assert panel.offered == [] and "not recorded" in panel.status.value
+    assert "the 0 recorded texts" in repr(panel) and "Best pasta" not in repr(panel)
 
 
 def test_similarity_picker_live_embeds_typed_text(live_against: StandIn, shell: InteractiveShell) -> None:
@@ -227,7 +249,7 @@ def test_similarity_picker_live_embeds_typed_text(live_against: StandIn, shell: 
     panel.first.value, panel.second.value = "cats and dogs", "cats and dogs"
     assert "Cosine similarity: 1.000" in _click(panel)
     assert len(live_against.received) == 1, "the same text is embedded once"
-    assert live_against.received[0]["body"]["outputDimensionality"] == 8
+    assert live_against.received[0]["body"]["requests"][0]["outputDimensionality"] == 8
 
 
 def test_construction_is_deterministic_and_silent(replay: helpers.Settings, photos: list[Path], capsys) -> None:
