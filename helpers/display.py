@@ -104,22 +104,30 @@ class StreamSummary:
 
 
 def show_stream(response: Iterable[Any]) -> StreamSummary:
-    """Render a streamed response in one output that grows chunk by chunk."""
+    """Render a streamed response in one output that grows chunk by chunk.
+
+    If the stream breaks, what arrived stays shown, marked as cut off, and the
+    error is raised for ``helpers.errors`` to explain.
+    """
     start = time.perf_counter()
     first = 0.0
     text = ""
     chunks = 0
     handle = display(Markdown("*(waiting for the first chunk…)*"), display_id=True)
     last_candidate = None
-    for chunk in response:
-        chunks += 1
-        if chunks == 1:
-            first = time.perf_counter() - start
-        candidates = list(getattr(chunk, "candidates", []) or [])
-        if candidates:
-            last_candidate = candidates[0]
-            text += candidate_text(candidates[0])
-        handle.update(Markdown(text or "*(no text yet)*"))
+    try:
+        for chunk in response:
+            chunks += 1
+            if chunks == 1:
+                first = time.perf_counter() - start
+            candidates = list(getattr(chunk, "candidates", []) or [])
+            if candidates:
+                last_candidate = candidates[0]
+                text += candidate_text(candidates[0])
+            handle.update(Markdown(text or "*(no text yet)*"))
+    except Exception:
+        handle.update(Markdown(f"{text}\n\n*(The stream broke off here: the rest of the answer never arrived.)*"))
+        raise
     if last_candidate is not None and finish_reason(last_candidate) not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
         reason = finish_reason(last_candidate)
         handle.update(Markdown(f"{text}\n\n*(Finish reason `{reason}`: {FINISH_MEANINGS.get(reason, '')}.)*"))

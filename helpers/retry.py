@@ -1,7 +1,8 @@
 """Bounded retries for live and record mode, through the SDK's own ``Retry``.
 
 ``google-generativeai`` retries only 503, with waits of up to 10 s for up to
-600 s, and never retries 429 (quota), 500, a reset connection or a timeout:
+600 s (60 s for embeddings), and never retries 429 (quota), 500, a reset
+connection or a timeout:
 the errors the free tier produces most. :func:`install` replaces that default
 for the calls the series makes, so notebook code stays
 ``model.generate_content(prompt)``.
@@ -49,6 +50,14 @@ Replay
     ``install("replay")`` removes retries altogether: a recorded answer is the
     same every time, and a replayed error should show at once.
 
+Not covered
+    The async clients, ``genai.upload_file`` (the File API goes through
+    ``googleapiclient``, not these clients), a model object that made its
+    first call before the last ``helpers.setup``, and anything after a
+    learner's own ``genai.configure`` (which discards the clients: run the
+    setup cell again). For one call, ``request_options={"retry":
+    GeminiRetry(Policy(...))}`` or any ``google.api_core.retry.Retry`` works.
+
 Tests replace the module-level :data:`sleep`, :data:`clock` and :data:`notify`
 (or pass a :class:`Policy`), so they run in milliseconds.
 """
@@ -57,12 +66,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import re
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -204,15 +214,43 @@ class GeminiRetry(Retry):
     installed as the wrapped methods' ``default_retry``) and runs its own loop.
     """
 
-    def __init__(self, policy: Policy = DEFAULT_POLICY) -> None:
+    def __init__(
+        self,
+        policy: Policy = DEFAULT_POLICY,
+        *,
+        predicate: Callable[[Exception], bool] = is_transient,
+        on_error: Callable[[Exception], Any] | None = None,
+    ) -> None:
         super().__init__(
-            predicate=is_transient,
+            predicate=predicate,
             initial=policy.initial,
             maximum=policy.max_wait,
             multiplier=policy.multiplier,
-            timeout=policy.total,
+            timeout=None if math.isinf(policy.total) else policy.total,
+            on_error=on_error,
         )
         self.policy = policy
+
+    def with_timeout(self, timeout: float | None) -> GeminiRetry:
+        """A copy that starts no attempt later than ``timeout`` s after the first (``None``: no limit)."""
+        total = math.inf if timeout is None else timeout
+        return GeminiRetry(replace(self.policy, total=total), predicate=self._predicate, on_error=self._on_error)
+
+    def with_delay(
+        self, initial: float | None = None, maximum: float | None = None, multiplier: float | None = None
+    ) -> GeminiRetry:
+        """A copy with other backoff delays; ``None`` keeps the current one."""
+        policy = replace(
+            self.policy,
+            initial=self.policy.initial if initial is None else initial,
+            max_wait=self.policy.max_wait if maximum is None else maximum,
+            multiplier=self.policy.multiplier if multiplier is None else multiplier,
+        )
+        return GeminiRetry(policy, predicate=self._predicate, on_error=self._on_error)
+
+    def with_predicate(self, predicate: Callable[[Exception], bool]) -> GeminiRetry:
+        """A copy that retries what ``predicate`` accepts."""
+        return GeminiRetry(self.policy, predicate=predicate, on_error=self._on_error)
 
     def __call__(self, func: Callable[..., Any], on_error: Callable[[Exception], Any] | None = None) -> Callable:
         """Wrap ``func`` so that transient errors are retried under the policy."""

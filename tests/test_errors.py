@@ -392,6 +392,16 @@ def test_blocked_prompt_is_shown_and_the_chat_keeps_its_history(blocking: genai.
     assert chat.history == [] and "block reason SAFETY" in explained(blocked.value)
 
 
+def test_a_stream_that_breaks_stays_shown_marked_as_cut_off(
+    blocking_standin: StandIn, blocking: genai.GenerativeModel, shown: Shown
+) -> None:
+    blocking_standin.inject(Fault(kind="cut", path_contains="stream"))
+    with pytest.raises(requests.exceptions.ChunkedEncodingError) as caught:
+        helpers.show_stream(blocking.generate_content(" ".join(["word"] * 300), stream=True))
+    assert shown.markdown[-1].startswith("Stand-in reply") and "The stream broke off here" in shown.markdown[-1]
+    assert "what was shown is all that arrived" in explained(caught.value)
+
+
 def test_streams_that_are_blocked_or_unread_are_shown_not_raised(blocking: genai.GenerativeModel, shown: Shown) -> None:
     summary = helpers.show_stream(blocking.generate_content("Please trigger safety.", stream=True))
     assert summary.text == "" and "Finish reason `SAFETY`" in shown.text

@@ -58,10 +58,23 @@ def _generate_calls(server: StandIn) -> int:
     return sum(1 for r in server.received if r["path"].endswith(":generateContent"))
 
 
-def test_the_policy_is_the_sdks_own_retry_class() -> None:
-    assert isinstance(retry.GeminiRetry(), Retry)
+def test_the_policy_is_the_sdks_own_retry_class_and_keeps_its_interface() -> None:
+    default = retry.GeminiRetry()
+    assert isinstance(default, Retry) and default.timeout == retry.DEFAULT_POLICY.total == 60.0
     assert retry.DEFAULT_POLICY.attempts == 4 and retry.DEFAULT_POLICY.max_wait == 30.0
-    assert retry.DEFAULT_POLICY.total == 60.0
+    shorter = default.with_timeout(5.0).with_delay(initial=0.5)
+    assert isinstance(shorter, retry.GeminiRetry) and shorter.timeout == 5.0
+    assert shorter.policy == retry.Policy(total=5.0, initial=0.5)
+    assert default.with_deadline(None).policy.total == float("inf")
+    never = default.with_predicate(lambda error: False)
+    assert never.policy == retry.DEFAULT_POLICY and not never._predicate(api.InternalServerError("x"))
+
+
+def test_with_timeout_bounds_the_installed_policy_too(live_against: StandIn, fake_time: FakeTime) -> None:
+    live_against.inject(Fault(**QUOTA, retry_delay="3s", times=5))
+    with pytest.raises(api.TooManyRequests):
+        _model().generate_content(PROMPT, request_options={"retry": retry.GeminiRetry().with_timeout(5.0)})
+    assert fake_time.waits == [3.0]
 
 
 def test_429_waits_as_long_as_retry_info_asks(live_against: StandIn, fake_time: FakeTime) -> None:
