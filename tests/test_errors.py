@@ -632,6 +632,58 @@ def test_log_lines_are_scrubbed_once_the_handler_is_installed(
     assert len(caplog.records) == 2 and FAKE_KEY not in caplog.text and "(key removed)" in caplog.text
 
 
+def _corrupt_cassette(model: genai.GenerativeModel, server: StandIn) -> None:
+    path = Path(os.environ["GEMINI_CASSETTE_DIR"]) / "t_corrupt_shown.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("interactions: [")
+    os.environ["GEMINI_MODE"] = "replay"
+    try:
+        helpers.setup("t_corrupt_shown", quiet=True)
+    finally:
+        del os.environ["GEMINI_MODE"]
+
+
+def _timeout(model: genai.GenerativeModel, server: StandIn) -> None:
+    retry.install("live", retry.Policy(attempt_timeout=0.05, attempts=1))
+    server.inject(Fault(kind="delay", seconds=0.3))
+    model.generate_content(PROMPT)
+
+
+def _broken_stream(model: genai.GenerativeModel, server: StandIn) -> None:
+    server.inject(Fault(kind="cut", path_contains="stream"))
+    list(model.generate_content(" ".join(["word"] * 300), stream=True))
+
+
+FAILING_CALLS = {
+    "blocked-text": lambda model, server: model.generate_content("Please trigger safety.").text,
+    "empty-text": lambda model, server: model.generate_content("Please return empty.").text,
+    "blocked-chat": lambda model, server: model.start_chat().send_message("Please trigger recitation."),
+    "blocked-prompt": lambda model, server: model.start_chat().send_message("Something forbidden."),
+    "unread-stream": lambda model, server: model.generate_content(PROMPT, stream=True).text,
+    "timeout": _timeout,
+    "broken-stream": _broken_stream,
+    "corrupt-cassette": _corrupt_cassette,
+}
+
+
+@pytest.mark.parametrize("name", FAILING_CALLS)
+def test_every_kind_of_error_is_shown_as_its_message(
+    name: str,
+    blocking_standin: StandIn,
+    blocking: genai.GenerativeModel,
+    shell: InteractiveShell,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The errors the shell tests above do not raise in a cell themselves: raised there, as they came."""
+    with pytest.raises(Exception) as caught:
+        FAILING_CALLS[name](blocking, blocking_standin)
+    run(shell, capsys, 'settings = helpers.setup("t_blocked", quiet=True)')
+    shell.user_ns["error"] = caught.value
+    result, text = run(shell, capsys, "raise error")
+    assert result.error_in_exec is caught.value
+    assert_short(text, type(caught.value).__name__, errors.explain(caught.value, context()) or "no message")
+
+
 def test_explaining_never_hides_the_error(
     shell: InteractiveShell, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
