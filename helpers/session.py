@@ -149,6 +149,12 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
     _current = settings
     if not quiet:
         print(banner(settings))
+        if mode == "replay" and key is None:
+            from .project import launch_hint  # on Colab and Binder only: how to add a key there
+
+            hint = launch_hint(notebook)
+            if hint:
+                print(hint)
     return settings
 
 

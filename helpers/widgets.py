@@ -51,6 +51,8 @@ from .display import md, show, show_chat
 from .recording import REPO_ROOT, parse_body
 
 IMAGES = REPO_ROOT / "images"
+#: Room for every control's label ("temperature", "max tokens", "text A").
+STYLE = {"description_width": "90px"}
 NEEDS_A_KEY = "needs a key: add one (see 00_setup) and restart the kernel to go live"
 RequestKey = tuple[str, str]
 
@@ -144,6 +146,13 @@ class Panel:
         self.button.on_click(lambda _: self.click())
         self.output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd", padding="0 8px", min_height="2em"))
         self.box = widgets.VBox()
+        for widget, name in (
+            (self.box, "box"),
+            (self.button, "button"),
+            (self.status, "status"),
+            (self.output, "output"),
+        ):
+            widget.add_class(f"gemini-widget-{name}")  # for the browser test, and for styling
 
     def can_answer(self, key: RequestKey) -> bool:
         """True when this request may be sent: always outside replay, else only if recorded."""
@@ -216,9 +225,14 @@ def _choice(options: Sequence[str], value: str | None, free: bool, description: 
     layout = widgets.Layout(width="95%")
     if free:
         return widgets.Combobox(
-            options=list(options), value=value or "", description=description, placeholder="type or pick", layout=layout
+            options=list(options),
+            value=value or "",
+            description=description,
+            placeholder="type or pick",
+            layout=layout,
+            style=STYLE,
         )
-    return widgets.Dropdown(options=list(options), value=value, description=description, layout=layout)
+    return widgets.Dropdown(options=list(options), value=value, description=description, layout=layout, style=STYLE)
 
 
 def _status(text: str, ok: bool = True) -> str:
@@ -279,13 +293,19 @@ class Playground(Panel):
             value=self.offered[0] if self.offered else None,
             description="Preset",
             layout=widgets.Layout(width="95%"),
+            style=STYLE,
         )
         self.temperature = widgets.FloatSlider(
-            value=first.temperature, min=0, max=2, step=0.05, description="temperature"
+            value=first.temperature, min=0, max=2, step=0.05, description="temperature", style=STYLE
         )
-        self.max_tokens = widgets.IntSlider(value=first.max_output_tokens, min=1, max=top, description="max tokens")
+        self.max_tokens = widgets.IntSlider(
+            value=first.max_output_tokens, min=1, max=top, description="max tokens", style=STYLE
+        )
         self.stops = widgets.Text(
-            value=", ".join(first.stop_sequences), description="stop", placeholder="comma-separated, e.g. space"
+            value=", ".join(first.stop_sequences),
+            description="stop",
+            placeholder="comma-separated, e.g. space",
+            style=STYLE,
         )
         self.preset.observe(self._apply_preset, names="value")
         for control in (self.temperature, self.max_tokens, self.stops):
@@ -479,7 +499,9 @@ class PhotoPicker(Panel):
                 self.record(self.key(name, prompt), lambda name=name, prompt=prompt: self.describe(name, prompt))
         self.pairs = [(n, p) for n in self.photos for p in self.prompts if self.can_answer(self.key(n, p))]
         names = list(dict.fromkeys(n for n, _ in self.pairs)) if self.recordings is not None else list(self.photos)
-        self.photo = widgets.Dropdown(options=names, value=names[0] if names else None, description="photo")
+        self.photo = widgets.Dropdown(
+            options=names, value=names[0] if names else None, description="photo", style=STYLE
+        )
         prompts = self._prompts_for(self.photo.value)
         self.prompt = _choice(prompts, prompts[0] if prompts else None, self.recordings is None, "prompt")
         self.image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width="360px"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 import types
 from collections.abc import Iterator
@@ -152,6 +153,13 @@ def _colab(monkeypatch: pytest.MonkeyPatch, secrets: dict[str, str], denied: tup
     monkeypatch.setitem(sys.modules, "google.colab.userdata", userdata)
 
 
+def _replayable(name: str) -> None:
+    """Put the notebook's committed cassette where this test's replay looks."""
+    folder = Path(os.environ["GEMINI_CASSETTE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "notebooks" / "cassettes" / f"{name}.yaml", folder)
+
+
 def _no_env_file() -> Path:
     return Path("/nonexistent/.env")
 
@@ -171,10 +179,15 @@ def test_colab_secret_setup_goes_live(monkeypatch: pytest.MonkeyPatch, capsys: p
     assert settings.mode == "live" and "from Colab secret GEMINI_API_KEY" in banner and KEY not in banner
 
 
-def test_colab_without_the_secret_replays_and_says_how_to_add_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_colab_without_the_secret_replays_and_says_how_to_add_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _colab(monkeypatch, {})
     assert keys.find_key({}, env_file=_no_env_file()) is None
-    hint = project.launch_hint("00_setup")
+    _replayable("00_setup")
+    settings = helpers.setup("00_setup")
+    banner, hint = capsys.readouterr().out.splitlines()
+    assert settings.mode == "replay" and banner.startswith("Mode: replay")
     assert "secret named GEMINI_API_KEY" in hint and "Notebook access" in hint
 
 
@@ -195,6 +208,22 @@ def test_launch_hints_only_where_there_is_no_shell() -> None:
     assert project.launch_hint("00_setup", {}) == ""
     hint = project.launch_hint("04_vision", {"BINDER_LAUNCH_HOST": "https://mybinder.org/"})
     assert 'helpers.setup("04_vision", ask_for_key=True)' in hint and "memory only" in hint
+
+
+def test_binder_banner_says_how_to_paste_a_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BINDER_REPO_URL", f"https://github.com/{project.REPOSITORY}")
+    _replayable("00_setup")
+    helpers.setup("00_setup")
+    assert "ask_for_key=True" in capsys.readouterr().out
+    monkeypatch.delenv("BINDER_REPO_URL")
+    helpers.setup("00_setup")
+    assert len(capsys.readouterr().out.splitlines()) == 1, "elsewhere the banner is one line, as nbval stored it"
+
+
+def test_readme_badges_match_project() -> None:
+    assert project.badges("00_setup") in (REPO_ROOT / "README.md").read_text()
 
 
 # --- Binder: what repo2docker reads -----------------------------------------------

@@ -1,0 +1,293 @@
+"""Every notebook in JupyterLab, in a real browser, run in replay with no key.
+
+JupyterLab is started on 127.0.0.1 (a free port, no token) over a copy of the
+notebooks, with the settings Binder uses (``binder/overrides.json``: no Jupyter
+news toast) plus two for testing: every cell rendered (no windowing) and no
+autosave. Headless Debian Chromium, driven by Playwright, opens each notebook,
+clears its outputs, runs all cells, and checks what a learner would see:
+
+* no error output, except in cells tagged ``raises-exception``;
+* every Markdown cell rendered (``.jp-RenderedMarkdown``);
+* every widget rendered (``.jupyter-widgets``), and each of the series' widgets
+  answering: a slider moved changes its status line and moved back restores it,
+  and a click on its button puts an answer in its output area;
+* every image output, and every photo in a widget, shown (loaded, not broken);
+* no "Jupyter news" toast.
+
+A screenshot of each notebook goes to ``artifacts/screenshots/``. The test
+skips only when ``/usr/bin/chromium`` is missing; ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import requests
+
+from helpers import refresh
+from helpers.recording import REPO_ROOT
+from tests.conftest import SETTINGS_NAMES
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, Locator, Page, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+#: Playwright cannot download its own browser here; these flags keep Debian's quiet and offline.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+KERNEL_IDLE = "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
+ALL_RUN = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  return panel.sessionContext.session.kernel.status === 'idle'
+    && panel.content.widgets.every(c => c.model.type !== 'code' || c.model.executionCount !== null);
+}"""
+OUTPUT_TYPES = """() => window.jupyterapp.shell.currentWidget.content.widgets.map(c => ({
+  tags: c.model.getMetadata('tags') || [],
+  types: c.model.type === 'code'
+    ? Array.from({length: c.model.outputs.length}, (_, j) => c.model.outputs.get(j).type) : [],
+  text: c.model.type === 'code'
+    ? Array.from({length: c.model.outputs.length}, (_, j) => JSON.stringify(c.model.outputs.get(j).toJSON())).join('')
+    : '',
+}))"""
+LOADED = "(images) => images.filter(i => !(i.complete && i.naturalWidth > 0)).length"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: where to reach it and where its notebooks are."""
+
+    url: str
+    root: Path
+    log: Path
+
+    def shut_down_kernels(self) -> None:
+        """End every session's kernel, so that the next notebook starts from scratch."""
+        for session in requests.get(f"{self.url}/api/sessions", timeout=10).json():
+            requests.delete(f"{self.url}/api/sessions/{session['id']}", timeout=30)
+
+
+def _overrides(folder: Path) -> None:
+    settings = json.loads((REPO_ROOT / "binder" / "overrides.json").read_text())
+    settings["@jupyterlab/notebook-extension:tracker"] = {"windowingMode": "none"}
+    settings["@jupyterlab/docmanager-extension:plugin"] = {"autosave": False}
+    folder.mkdir(parents=True)
+    (folder / "overrides.json").write_text(json.dumps(settings, indent=2))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab over a copy of notebooks/ (and a link to images/), in replay, with no key."""
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "root"
+    (root / "notebooks").mkdir(parents=True)
+    for notebook in refresh.NOTEBOOK_DIR.glob("*.ipynb"):
+        shutil.copy(notebook, root / "notebooks" / notebook.name)
+    (root / "images").symlink_to(REPO_ROOT / "images")
+    _overrides(base / "app-settings")
+    env = {k: v for k, v in os.environ.items() if k not in (*SETTINGS_NAMES, "GEMINI_CASSETTE_DIR")}
+    env.update(
+        GEMINI_MODE="replay",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        JUPYTER_DATA_DIR=str(base / "data"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        IPYTHONDIR=str(base / "ipython"),
+    )
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.app_settings_dir={base / 'app-settings'}",
+        f"--LabApp.user_settings_dir={base / 'user-settings'}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
+    ]
+    log = base / "jupyterlab.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({server.returncode}):\n{log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{url}/api/status", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within 90 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield Lab(url, root, log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Expected:
+    """What a notebook should show, read from the file itself."""
+
+    markdown_cells: int
+    widget_views: int
+    images: int
+
+    @classmethod
+    def of(cls, notebook: Any) -> Expected:
+        outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        data = [o.get("data", {}) for o in outputs]
+        return cls(
+            markdown_cells=sum(1 for c in notebook.cells if c.cell_type == "markdown" and c.source.strip()),
+            widget_views=sum(1 for d in data if WIDGET_VIEW in d),
+            images=sum(1 for d in data if "image/png" in d or "image/jpeg" in d),
+        )
+
+
+def _run_all(page: Page, lab: Lab, name: str) -> Locator:
+    """Open the notebook in a workspace of its own, run every cell, and return its panel."""
+    page.goto(f"{lab.url}/lab/workspaces/{name}/tree/notebooks/{name}.ipynb?reset")
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    finished = page.evaluate("async () => await window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    assert finished is not False, f"{name}: Run All stopped early"
+    page.wait_for_function(ALL_RUN, timeout=180_000)
+    return page.locator("#" + page.evaluate("() => window.jupyterapp.shell.currentWidget.id"))
+
+
+def _check_no_errors(page: Page, name: str) -> None:
+    cells = page.evaluate(OUTPUT_TYPES)
+    errors = [
+        f"cell {number}: {cell['text'][:500]}"
+        for number, cell in enumerate(cells)
+        if "error" in cell["types"] and "raises-exception" not in cell["tags"]
+    ]
+    assert not errors, f"{name} shows errors:\n" + "\n".join(errors)
+
+
+def _check_markdown(panel: Locator, name: str, expected: Expected) -> None:
+    rendered = panel.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+    assert rendered.count() == expected.markdown_cells, f"{name}: not every Markdown cell is rendered"
+    empty = rendered.evaluate_all("(nodes) => nodes.filter(n => n.children.length === 0).length")
+    assert empty == 0, f"{name}: {empty} Markdown cell(s) rendered empty"
+
+
+def _wait_for_text(status: Locator, changed_from: str) -> str:
+    status.page.wait_for_function(
+        "([node, before]) => node.innerText !== before", arg=[status.element_handle(), changed_from], timeout=10_000
+    )
+    return status.inner_text()
+
+
+def _exercise(box: Locator, name: str) -> str:
+    """Move a slider (if any) and back, click the button, and return what the output area shows."""
+    box.scroll_into_view_if_needed()
+    status = box.locator(".gemini-widget-status")
+    before = status.inner_text()
+    handles = box.locator(".noUi-handle")
+    if handles.count():
+        handles.first.focus()
+        box.page.keyboard.press("ArrowRight")
+        moved = _wait_for_text(status, before)
+        assert "not recorded" in moved and "needs a key" in moved, f"{name}: {moved!r}"
+        box.page.keyboard.press("ArrowLeft")
+        assert _wait_for_text(status, moved) == before, f"{name}: moving the slider back did not restore the preset"
+    box.locator(".gemini-widget-button").click()
+    answer = box.locator(".gemini-widget-output .jp-OutputArea-output").first
+    answer.wait_for(timeout=30_000)
+    text = answer.inner_text()
+    assert text.strip() and "Not recorded" not in text, f"{name}: the widget answered {text[:300]!r}"
+    return text
+
+
+def _check_widgets(panel: Locator, name: str, expected: Expected) -> None:
+    views = panel.locator(".jp-CodeCell > .jp-Cell-outputWrapper .jp-OutputArea-output > .jupyter-widgets")
+    assert views.count() == expected.widget_views, f"{name}: not every widget output is rendered"
+    if not expected.widget_views:
+        return
+    assert panel.get_by_text("Error displaying widget").count() == 0, f"{name}: a widget failed to display"
+    boxes = panel.locator(".gemini-widget-box")
+    for index in range(boxes.count()):
+        _exercise(boxes.nth(index), name)
+
+
+def _check_images(panel: Locator, name: str, expected: Expected) -> None:
+    images = panel.locator(".jp-CodeCell .jp-RenderedImage img")
+    assert images.count() == expected.images, f"{name}: not every image output is shown"
+    photos = panel.locator(".gemini-widget-box .widget-image")
+    assert images.evaluate_all(LOADED) == 0 and photos.evaluate_all(LOADED) == 0, f"{name}: an image did not load"
+
+
+@pytest.mark.parametrize("name", refresh.notebook_names())
+def test_notebook_runs_and_renders_in_jupyterlab(name: str, lab: Lab, browser: Browser) -> None:
+    expected = Expected.of(nbformat.read(refresh.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4))
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    try:
+        panel = _run_all(page, lab, name)
+        _check_no_errors(page, name)
+        _check_markdown(panel, name, expected)
+        _check_widgets(panel, name, expected)
+        _check_images(panel, name, expected)
+        assert page.get_by_text("Jupyter news").count() == 0, "the news toast is on"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        boxes = panel.locator(".gemini-widget-box")
+        if boxes.count():
+            boxes.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    finally:
+        page.close()
+        lab.shut_down_kernels()
