@@ -60,8 +60,13 @@ class AuthoredAnswerer:
         return (
             "Authored, not recorded from Gemini: answers written for these exact prompts in "
             f"authoring/answers/{self.path.name}, served by helpers.standin, which applied stop "
-            "sequences, max_output_tokens and token counts. Embedding vectors: " + EMBEDDING_NOTE
+            "sequences, max_output_tokens and token counts."
         )
+
+    @property
+    def embedding_note(self) -> str:
+        """Written into the provenance of cassettes that hold embeddings."""
+        return "Embedding vectors: " + EMBEDDING_NOTE
 
     def reply(self, request: Request) -> Reply:
         """The authored answer for this prompt (and image, temperature, candidate)."""

@@ -69,6 +69,7 @@ def _record_against_standin(names: list[str]) -> int:
                 "GEMINI_API_KEY": STANDIN_KEY,
                 "GOOGLE_GEMINI_BASE_URL": server.url,
                 "GEMINI_PROVENANCE_NOTE": answerer.note,
+                "GEMINI_PROVENANCE_EMBEDDINGS": answerer.embedding_note,
             }
             outcomes.append(refresh.record_one(name, env))
     return _report(outcomes)

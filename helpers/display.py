@@ -106,6 +106,11 @@ class StreamSummary:
 def show_stream(response: Iterable[Any]) -> StreamSummary:
     """Render a streamed response in one output that grows chunk by chunk.
 
+    While chunks arrive, one output is updated in place. When the stream ends,
+    that live view is emptied and the whole answer is displayed once more as
+    an output of its own: the saved notebook and a re-execution (nbval, which
+    ignores in-place updates) then hold the same outputs.
+
     If the stream breaks, what arrived stays shown, marked as cut off, and the
     error is raised for ``helpers.errors`` to explain.
     """
@@ -113,7 +118,7 @@ def show_stream(response: Iterable[Any]) -> StreamSummary:
     first = 0.0
     text = ""
     chunks = 0
-    handle = display(Markdown("*(waiting for the first chunk…)*"), display_id=True)
+    live_view = display(Markdown(""), display_id=True)
     last_candidate = None
     try:
         for chunk in response:
@@ -124,14 +129,22 @@ def show_stream(response: Iterable[Any]) -> StreamSummary:
             if candidates:
                 last_candidate = candidates[0]
                 text += candidate_text(candidates[0])
-            handle.update(Markdown(text or "*(no text yet)*"))
+            live_view.update(Markdown(text))
     except Exception:
-        handle.update(Markdown(f"{text}\n\n*(The stream broke off here: the rest of the answer never arrived.)*"))
+        _settle(live_view, f"{text}\n\n*(The stream broke off here: the rest of the answer never arrived.)*")
         raise
+    final = text
     if last_candidate is not None and finish_reason(last_candidate) not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
         reason = finish_reason(last_candidate)
-        handle.update(Markdown(f"{text}\n\n*(Finish reason `{reason}`: {FINISH_MEANINGS.get(reason, '')}.)*"))
+        final = f"{text}\n\n*(Finish reason `{reason}`: {FINISH_MEANINGS.get(reason, '')}.)*"
+    _settle(live_view, final or "*(The stream ended without any text.)*")
     return StreamSummary(text, chunks, first, time.perf_counter() - start)
+
+
+def _settle(live_view: Any, markdown: str) -> None:
+    """Empty the live view and show ``markdown`` as a plain, final output."""
+    live_view.update(Markdown(""))
+    md(markdown)
 
 
 def show_chat(history: Iterable[Any]) -> None:

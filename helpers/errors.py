@@ -105,12 +105,16 @@ def _replay_miss(error: BaseException, context: Context) -> str | None:
 
     request = error.failed_request
     asked = prompt_of(parse_body(request.body)) if request is not None else ""
-    closest = closest_recorded_prompt(error.cassette, request)
+    closest = closest_recorded_request(error.cassette, request)
+    closest_prompt = prompt_of(parse_body(closest.body)) if closest is not None else ""
     lines = [
         f"This request is not in the recordings of notebook {context.notebook or '?'} "
         f"({context.cassette or error.cassette._path}).",
         f"You asked: {_quote(asked)} ({request.method} {request.path})." if request is not None else "",
-        f"Closest recorded request: {_quote(closest)}." if closest else "The cassette has no request like it.",
+        f"Closest recorded request: {_quote(closest_prompt)}."
+        if closest is not None
+        else "The cassette has no request like it.",
+        difference_from_recording(request, closest) if closest is not None else "",
         "Replay can only answer what was recorded. To send this to Gemini, add a key "
         f"({KEY_SOURCES_HELP}) and run the notebook again: it then goes live. "
         f"To store it for replay, re-record: python -m helpers record {context.notebook or 'NOTEBOOK'}",
@@ -118,23 +122,42 @@ def _replay_miss(error: BaseException, context: Context) -> str | None:
     return "\n".join(line for line in lines if line)
 
 
-def closest_recorded_prompt(cassette: Any, request: Any) -> str:
-    """The recorded prompt most like the one that was asked, by text."""
+def closest_recorded_request(cassette: Any, request: Any) -> Any | None:
+    """The recorded request most like the one that was asked: same path first, then by text."""
     import difflib
 
     from .recording import parse_body, prompt_of
 
-    if request is None:
-        return ""
+    if request is None or not cassette.requests:
+        return None
     asked = prompt_of(parse_body(request.body))
-    candidates = [
-        prompt_of(parse_body(r.body))
-        for r in cassette.requests
-        if r.path == request.path and r.method == request.method
-    ] or [prompt_of(parse_body(r.body)) for r in cassette.requests]
-    if not candidates:
+    same_path = [r for r in cassette.requests if r.path == request.path and r.method == request.method]
+    return max(
+        same_path or cassette.requests,
+        key=lambda r: difflib.SequenceMatcher(None, asked, prompt_of(parse_body(r.body))).ratio(),
+    )
+
+
+def difference_from_recording(request: Any, recorded: Any) -> str:
+    """When the text is the same, say what else differs: chat history or settings."""
+    from .recording import parse_body, prompt_of
+
+    asked, stored = parse_body(request.body), parse_body(recorded.body)
+    if prompt_of(asked) != prompt_of(stored) or not isinstance(asked, dict) or not isinstance(stored, dict):
         return ""
-    return max(candidates, key=lambda c: difflib.SequenceMatcher(None, asked, c).ratio())
+    earlier, recorded_earlier = len(asked.get("contents", [])) - 1, len(stored.get("contents", [])) - 1
+    if earlier != recorded_earlier:
+        return (
+            f"The same message is recorded, but after {recorded_earlier} earlier message(s); this chat "
+            f"sent {earlier}. Re-running a chat cell sends the turn again with a longer history: "
+            "call chat.rewind() to drop the last turn, or start over with model.start_chat(history=[])."
+        )
+    if asked.get("generationConfig") != stored.get("generationConfig"):
+        return (
+            f"The same prompt is recorded with other settings: recorded {stored.get('generationConfig')}, "
+            f"asked {asked.get('generationConfig')}."
+        )
+    return ""
 
 
 def _unreadable_response(error: BaseException, context: Context) -> str | None:

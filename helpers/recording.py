@@ -319,6 +319,9 @@ def _update_provenance(open_cassette: OpenCassette) -> None:
         provenance["source"] = "mixed"
     else:
         provenance["source"] = "recorded"
+    embeds = any(r.path.endswith(("embedContent", "batchEmbedContents")) for r in open_cassette.cassette.requests)
+    if not embeds or not provenance.get("embeddings"):
+        provenance.pop("embeddings", None)
     open_cassette.cassette.dirty = True
 
 

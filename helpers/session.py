@@ -184,6 +184,8 @@ def _recording_provenance(settings: Settings) -> dict[str, Any]:
         "models": [settings.model, settings.embedding_model],
         "sdk": f"google-generativeai {metadata.version('google-generativeai')}",
         "note": os.environ.get("GEMINI_PROVENANCE_NOTE", ""),
+        # Kept only in cassettes that hold embedding calls (see recording._update_provenance).
+        "embeddings": os.environ.get("GEMINI_PROVENANCE_EMBEDDINGS", ""),
     }
 
 

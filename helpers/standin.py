@@ -368,7 +368,9 @@ def _route(server: StandIn, method: str, path: str, body: dict, ints: bool) -> t
     if action == "streamGenerateContent":
         return 200, _stream(server, model, body, ints)
     if action == "countTokens":
-        return 200, {"totalTokens": sum(count_tokens(t) for t in _all_texts(body.get("contents", [])))}
+        # The SDK wraps the contents in a generateContentRequest; the REST API accepts both.
+        contents = body.get("contents") or body.get("generateContentRequest", {}).get("contents", [])
+        return 200, {"totalTokens": sum(count_tokens(t) for t in _all_texts(contents))}
     if action == "embedContent":
         return 200, {"embedding": {"values": _embed(server, body)}}
     if action == "batchEmbedContents":

@@ -20,6 +20,7 @@ SETTINGS_NAMES = (
     "GEMINI_EMBEDDING_MODEL",
     "GEMINI_RECORD_DIR",
     "GEMINI_PROVENANCE_NOTE",
+    "GEMINI_PROVENANCE_EMBEDDINGS",
 )
 #: Shaped like a real Google API key, so the leak scanners would see it.
 FAKE_KEY = "AIzaSyFAKE-test-key-0123456789abcdefXYZ"

@@ -111,3 +111,30 @@ def test_live_banner_masks_key(live_against: StandIn, capsys: pytest.CaptureFixt
     assert live_against.url in line
     answer = genai.GenerativeModel(settings.model).generate_content("Hello")
     assert "Stand-in reply" in answer.text
+
+
+def test_replay_miss_in_a_rerun_chat_says_the_history_differs(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_chat", quiet=True)
+    chat = genai.GenerativeModel(settings.model).start_chat(history=[])
+    chat.send_message("Hello")
+    chat.send_message("And then?")
+    session.teardown()
+    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_chat.yaml"
+    recorded.rename(recorded.parent.parent / "t_chat.yaml")
+    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(variable)
+
+    settings = helpers.setup("t_chat", quiet=True)
+    chat = genai.GenerativeModel(settings.model).start_chat(history=[])
+    chat.send_message("Hello")
+    chat.send_message("And then?")
+    with pytest.raises(Exception) as caught:
+        chat.send_message("And then?")  # a re-run cell: the same text after a longer history
+    message = errors.explain(caught.value, settings.error_context())
+    assert message is not None
+    assert "recorded, but after 2 earlier message(s); this chat sent 4" in message
+    assert "chat.rewind()" in message
+    assert len(chat.history) == 4
