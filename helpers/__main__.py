@@ -23,6 +23,8 @@ from .recording import REPO_ROOT, cassette_path
 from .standin import StandIn
 
 STANDIN_KEY = "standin-authoring-key-not-a-secret"
+#: A fixed port, so that re-authored cassettes differ only where their answers do.
+AUTHORING_PORT = 47719
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +66,7 @@ def _record_against_standin(names: list[str]) -> int:
     outcomes = []
     for name in names:
         answerer = authoring.answerer_for(name)
-        with StandIn(answerer, description=answerer.description) as server:
+        with StandIn(answerer, description=answerer.description, port=AUTHORING_PORT) as server:
             env = {
                 "GEMINI_API_KEY": STANDIN_KEY,
                 "GOOGLE_GEMINI_BASE_URL": server.url,

@@ -287,6 +287,8 @@ class OpenCassette:
     cassette: Cassette
     context: Any
     recording: bool
+    #: Provenance of embedding vectors, written only once the cassette holds an embedding call.
+    embeddings_note: str = ""
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -320,7 +322,9 @@ def _update_provenance(open_cassette: OpenCassette) -> None:
     else:
         provenance["source"] = "recorded"
     embeds = any(r.path.endswith(("embedContent", "batchEmbedContents")) for r in open_cassette.cassette.requests)
-    if not embeds or not provenance.get("embeddings"):
+    if embeds and open_cassette.embeddings_note:
+        provenance["embeddings"] = open_cassette.embeddings_note
+    else:
         provenance.pop("embeddings", None)
     open_cassette.cassette.dirty = True
 
@@ -371,6 +375,8 @@ def open_cassette(
         cassette = context.__enter__()
     except CassetteProblem as error:
         raise CassetteProblem(f"{path} cannot be used: {error}. Restore it with git or re-record it.") from None
+    provenance = dict(provenance or {})
+    embeddings_note = str(provenance.pop("embeddings", "") or "")
     if recording:
-        cassette.get_metadata("provenance", dict(provenance or {}))
-    return OpenCassette(notebook, path, cassette, context, recording)
+        cassette.get_metadata("provenance", provenance)
+    return OpenCassette(notebook, path, cassette, context, recording, embeddings_note)

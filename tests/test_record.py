@@ -92,3 +92,22 @@ def test_images_are_stored_as_digests(live_against: StandIn, monkeypatch: pytest
     text = (Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_img.yaml").read_text()
     assert "sha256:" in text and "bytes)" in text
     assert len(text) < 4000
+
+
+def test_embedding_provenance_only_in_cassettes_with_embeddings(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    monkeypatch.setenv("GEMINI_PROVENANCE_EMBEDDINGS", "vectors from a test model")
+    recordings = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording"
+    settings = helpers.setup("t_text_only", quiet=True)
+    genai.GenerativeModel(settings.model).generate_content("Hello")
+    session.teardown()
+    settings = helpers.setup("t_embeds", quiet=True)
+    session.current().cassette.save()  # a save before any embedding call must not lose the note
+    genai.embed_content(model=settings.embedding_model, content="Hello")
+    session.teardown()
+    text_only = yaml.safe_load((recordings / "t_text_only.yaml").read_text())["provenance"]
+    embeds = yaml.safe_load((recordings / "t_embeds.yaml").read_text())["provenance"]
+    assert "embeddings" not in text_only
+    assert embeds["embeddings"] == "vectors from a test model"
