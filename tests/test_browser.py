@@ -285,8 +285,7 @@ def test_notebook_runs_and_renders_in_jupyterlab(name: str, lab: Lab, browser: B
         assert page.get_by_text("Jupyter news").count() == 0, "the news toast is on"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         boxes = panel.locator(".gemini-widget-box")
-        if boxes.count():
-            boxes.first.scroll_into_view_if_needed()
+        (boxes if boxes.count() else panel.locator(".jp-Cell")).first.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
     finally:
         page.close()
