@@ -76,7 +76,7 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
-with warnings.catch_warnings():  # its Python-version FutureWarning: ``session.import_sdk`` keeps it out of sight
+with warnings.catch_warnings():  # its Python-version FutureWarning: see helpers/sdk.py
     warnings.simplefilter("ignore", FutureWarning)
     from google.api_core import exceptions as api
     from google.api_core.gapic_v1.method import wrap_method

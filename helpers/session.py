@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -22,14 +21,12 @@ from typing import Any
 
 from . import errors, keys, models, retry
 from .recording import OpenCassette, cassette_path, open_cassette
+from .sdk import import_sdk
 
 MODES = ("live", "replay", "record")
 DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
 #: Sent instead of a key in replay mode, so the SDK does not look for other credentials.
 REPLAY_PLACEHOLDER_KEY = "replay-mode-sends-no-key"
-
-#: The deprecation notice ``google.generativeai`` printed when it was imported.
-SDK_NOTICE: list[str] = []
 
 
 @dataclass
@@ -64,21 +61,6 @@ class Settings:
 
 
 _current: Settings | None = None
-
-
-def import_sdk() -> Any:
-    """Import ``google.generativeai`` once, keeping its FutureWarning for display.
-
-    The SDK warns on import that Google no longer supports it, and
-    ``google.api_core`` may warn about the Python version. Their text varies by
-    machine, so they are caught here and the notebooks explain them in prose.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FutureWarning)
-        import google.generativeai as genai
-    if not SDK_NOTICE:
-        SDK_NOTICE.extend(str(w.message) for w in caught if "generativeai" in str(w.message))
-    return genai
 
 
 def settings_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
