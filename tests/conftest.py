@@ -54,6 +54,16 @@ def live_against(standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> StandIn:
     return standin
 
 
-def cassette_text(name: str) -> str:
-    """The committed-cassette text of ``name`` in the scratch cassette folder."""
-    return (Path(os.environ["GEMINI_CASSETTE_DIR"]) / f"{name}.yaml").read_text(encoding="utf-8")
+def recorded_cassette(name: str) -> Path:
+    """Where a record-mode run in a test wrote the cassette of ``name``."""
+    return Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / f"{name}.yaml"
+
+
+def switch_to_replay(name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Promote the recording of ``name`` to its cassette, then drop mode, key and endpoint."""
+    recorded = recorded_cassette(name)
+    target = recorded.parent.parent / f"{name}.yaml"
+    recorded.rename(target)
+    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    return target

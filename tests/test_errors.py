@@ -28,7 +28,7 @@ import helpers
 from helpers import display, errors, keys, refresh, retry, session
 from helpers.recording import CassetteProblem
 from helpers.standin import EchoAnswerer, Fault, Reply, Request, StandIn
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, switch_to_replay
 
 #: Shaped like a real key, and rejected by the stand-in (which accepts only FAKE_KEY).
 WRONG_KEY = "AIzaSyWRONG-test-key-0123456789abcdeQRS"
@@ -154,12 +154,7 @@ def record_cassette(monkeypatch: pytest.MonkeyPatch, name: str, prompts: list[st
     for prompt in prompts:
         model.generate_content(prompt)
     session.teardown()
-    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / f"{name}.yaml"
-    target = recorded.parent.parent / f"{name}.yaml"
-    recorded.rename(target)
-    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
-        monkeypatch.delenv(variable)
-    return target
+    return switch_to_replay(name, monkeypatch)
 
 
 # --- no key ---------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import google.generativeai as genai
@@ -13,7 +12,7 @@ import helpers
 from helpers import session
 from helpers.recording import SecretLeak
 from helpers.standin import StandIn
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, recorded_cassette, switch_to_replay
 
 
 def _calls(settings: helpers.Settings) -> dict[str, object]:
@@ -47,8 +46,7 @@ def test_record_then_replay_without_server_or_key(live_against: StandIn, monkeyp
     live_against.stop()
     assert all(r["key"] == FAKE_KEY for r in live_against.received)
 
-    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_rec.yaml"
-    text = recorded.read_text(encoding="utf-8")
+    text = recorded_cassette("t_rec").read_text(encoding="utf-8")
     assert FAKE_KEY not in text and FAKE_KEY[-12:] not in text
     document = yaml.safe_load(text)
     assert document["provenance"]["source"] == "authored"
@@ -56,9 +54,7 @@ def test_record_then_replay_without_server_or_key(live_against: StandIn, monkeyp
     assert all(i["response"]["origin"].startswith("authored") for i in document["interactions"])
     assert all(set(i["response"]["headers"]) <= {"content-type", "x-gemini-standin"} for i in document["interactions"])
 
-    recorded.rename(recorded.parent.parent / "t_rec.yaml")
-    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
-        monkeypatch.delenv(variable)
+    switch_to_replay("t_rec", monkeypatch)
     settings = helpers.setup("t_rec", quiet=True)
     assert settings.mode == "replay"
     assert _calls(settings) == live
@@ -89,7 +85,7 @@ def test_images_are_stored_as_digests(live_against: StandIn, monkeypatch: pytest
     settings = helpers.setup("t_img", quiet=True)
     genai.GenerativeModel(settings.model).generate_content(["Describe it.", Image.open(image_path)])
     session.teardown()
-    text = (Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_img.yaml").read_text()
+    text = recorded_cassette("t_img").read_text()
     assert "sha256:" in text and "bytes)" in text
     assert len(text) < 4000
 
@@ -99,7 +95,7 @@ def test_embedding_provenance_only_in_cassettes_with_embeddings(
 ) -> None:
     monkeypatch.setenv("GEMINI_MODE", "record")
     monkeypatch.setenv("GEMINI_PROVENANCE_EMBEDDINGS", "vectors from a test model")
-    recordings = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording"
+    recordings = recorded_cassette("t_embeds").parent
     settings = helpers.setup("t_text_only", quiet=True)
     genai.GenerativeModel(settings.model).generate_content("Hello")
     session.teardown()

@@ -21,7 +21,7 @@ from google.api_core.retry import Retry
 import helpers
 from helpers import errors, retry, session
 from helpers.standin import Fault, StandIn
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, recorded_cassette, switch_to_replay
 
 PROMPT = "Who is the GOAT in the NBA?"
 QUOTA = {"status": 429, "status_name": "RESOURCE_EXHAUSTED", "message": "You exceeded your current quota."}
@@ -254,12 +254,9 @@ def test_record_mode_retries_and_keeps_failed_attempts_out_of_the_cassette(
     live = _model("t_rec_retry").generate_content(PROMPT).text
     session.teardown()
     assert len(fake_time.waits) == 2
-    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_rec_retry.yaml"
-    document = yaml.safe_load(recorded.read_text(encoding="utf-8"))
+    document = yaml.safe_load(recorded_cassette("t_rec_retry").read_text(encoding="utf-8"))
     assert [i["response"]["status"]["code"] for i in document["interactions"]] == [200]
-    recorded.rename(recorded.parent.parent / "t_rec_retry.yaml")
-    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
-        monkeypatch.delenv(variable)
+    switch_to_replay("t_rec_retry", monkeypatch)
     assert _model("t_rec_retry").generate_content(PROMPT).text == live
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import google.generativeai as genai
@@ -12,7 +11,7 @@ import helpers
 from helpers import errors, session
 from helpers.keys import FoundKey
 from helpers.standin import StandIn
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, switch_to_replay
 
 
 def test_default_mode_is_replay_without_key_and_live_with_one() -> None:
@@ -46,10 +45,7 @@ def _record_small_cassette(server: StandIn, monkeypatch: pytest.MonkeyPatch, nam
     settings = helpers.setup(name, quiet=True)
     genai.GenerativeModel(settings.model).generate_content("Who is the GOAT in the NBA?")
     session.teardown()
-    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / f"{name}.yaml"
-    recorded.rename(recorded.parent.parent / f"{name}.yaml")
-    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
-        monkeypatch.delenv(variable)
+    switch_to_replay(name, monkeypatch)
 
 
 def test_replay_banner_says_authored_when_recorded_from_standin(
@@ -122,10 +118,7 @@ def test_replay_miss_in_a_rerun_chat_says_the_history_differs(
     chat.send_message("Hello")
     chat.send_message("And then?")
     session.teardown()
-    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_chat.yaml"
-    recorded.rename(recorded.parent.parent / "t_chat.yaml")
-    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
-        monkeypatch.delenv(variable)
+    switch_to_replay("t_chat", monkeypatch)
 
     settings = helpers.setup("t_chat", quiet=True)
     chat = genai.GenerativeModel(settings.model).start_chat(history=[])

@@ -7,7 +7,6 @@ and then works in replay with no key and no server; or works live against it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import helpers
 from helpers import session
 from helpers import widgets as w
 from helpers.standin import Fault, StandIn
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, switch_to_replay
 
 PROMPT = "Write a short story about aliens."
 PRESETS = [
@@ -70,10 +69,7 @@ def replay(live_against: StandIn, monkeypatch: pytest.MonkeyPatch, photos: list[
     _make_all(helpers.setup("t_widgets", quiet=True), photos)
     session.teardown()
     live_against.stop()
-    recorded = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_widgets.yaml"
-    recorded.rename(recorded.parent.parent / "t_widgets.yaml")
-    for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
-        monkeypatch.delenv(variable)
+    switch_to_replay("t_widgets", monkeypatch)
     settings = helpers.setup("t_widgets", quiet=True)
     assert settings.mode == "replay"
     return settings
