@@ -16,6 +16,20 @@ DEFAULT_TEXT_MODEL = "gemini-3.8-flash"
 #: Embeddings: text-only embedding model, 3072 dimensions by default.
 DEFAULT_EMBEDDING_MODEL = "gemini-embedding-001"
 
+#: Other current models worth knowing (checked in November 2026): the alias that
+#: follows the newest Flash, the previous Flash, and the cheapest, fastest one.
+OTHER_CURRENT_MODELS: dict[str, str] = {
+    "gemini-flash-latest": "Gemini Flash Latest",
+    "gemini-3.6-flash": "Gemini 3.6 Flash",
+    "gemini-3.5-flash-lite": "Gemini 3.5 Flash-Lite",
+}
+
+#: Display names of the defaults, as the API lists them.
+DEFAULT_DISPLAY_NAMES: dict[str, str] = {
+    DEFAULT_TEXT_MODEL: "Gemini 3.8 Flash",
+    DEFAULT_EMBEDDING_MODEL: "Gemini Embedding 001",
+}
+
 #: Names the original article (late 2023) used, and other shut-down models,
 #: with what to use instead. Calling them answers 404 NOT_FOUND.
 RETIRED_MODELS: dict[str, str] = {

@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import models as model_names
+
 STANDIN_HEADER = "x-gemini-standin"
 
 FINISH_REASONS = ["FINISH_REASON_UNSPECIFIED", "STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "OTHER"]
@@ -138,14 +140,12 @@ class Fault:
     path_contains: str = ""
 
 
+#: What the stand-in serves, by name and display name: the models of ``helpers.models``.
 DEFAULT_MODELS = {
-    "gemini-3.8-flash": "Gemini 3.8 Flash",
-    "gemini-flash-latest": "Gemini Flash Latest",
-    "gemini-3.6-flash": "Gemini 3.6 Flash",
-    "gemini-3.5-flash-lite": "Gemini 3.5 Flash-Lite",
-    "gemini-embedding-001": "Gemini Embedding 001",
+    model_names.DEFAULT_TEXT_MODEL: model_names.DEFAULT_DISPLAY_NAMES[model_names.DEFAULT_TEXT_MODEL],
+    **model_names.OTHER_CURRENT_MODELS,
+    model_names.DEFAULT_EMBEDDING_MODEL: model_names.DEFAULT_DISPLAY_NAMES[model_names.DEFAULT_EMBEDDING_MODEL],
 }
-RETIRED_MODELS = {"gemini-pro", "gemini-1.0-pro", "gemini-pro-vision", "embedding-001", "text-embedding-004"}
 
 
 class StandIn:
@@ -353,7 +353,7 @@ def _route(server: StandIn, method: str, path: str, body: dict, ints: bool) -> t
     if model is None:
         return 200, {"models": [_model_info(name, title) for name, title in server.models.items()]}
     if model not in server.models:
-        reason = "is retired" if model in RETIRED_MODELS else "is not found"
+        reason = "is retired" if model in model_names.RETIRED_MODELS else "is not found"
         raise StandInError(
             404,
             "NOT_FOUND",
