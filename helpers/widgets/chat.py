@@ -1,0 +1,105 @@
+"""05_chat: the chat box, a conversation with its own chat session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..display import md, show_chat
+from .panel import NEEDS_A_KEY, Panel, _choice, _quote, _status
+from .recorded import RequestKey, generate_key
+
+
+def _user_turns(body: Any) -> list[str]:
+    contents = body.get("contents", []) if isinstance(body, dict) else []
+    return [" ".join(p.get("text", "") for p in c.get("parts", [])) for c in contents if c.get("role") == "user"]
+
+
+class ChatBox(Panel):
+    """A text box, a Send button and the transcript, by role; it keeps its own chat session."""
+
+    title = "Chat box"
+
+    def __init__(self, model: Any, suggestions: Iterable[str]) -> None:
+        super().__init__("Send")
+        self.model, self.suggestions = model, list(suggestions)
+        if self.mode == "record":  # always: each turn needs the answers before it
+            chat = model.start_chat()
+            for message in self.suggestions:
+                chat.send_message(message)
+        self.chat = model.start_chat()
+        self.message = _choice(self.suggestions, self._first(), self.recordings is None, "message")
+        self.restart = widgets.Button(description="Start over")
+        self.restart.on_click(lambda _: self.start_over())
+        header = widgets.HTML(f"<b>Chat</b> with {model.model_name.removeprefix('models/')}")
+        self.box.children = [
+            header,
+            self.message,
+            widgets.HBox([self.button, self.restart, self.status]),
+            self.output,
+        ]
+        self.update()
+
+    def key(self, message: str) -> RequestKey:
+        return generate_key(self.model, [*self.chat.history, {"role": "user", "parts": [message]}])
+
+    def offered(self) -> list[str]:
+        """The messages that may be sent next."""
+        return [m for m in self.suggestions if self.can_answer(self.key(m))]
+
+    def _first(self) -> str | None:
+        options = self.offered()
+        return options[0] if options else None
+
+    def recorded_conversation(self) -> list[str]:
+        """The suggestions, in order, as far as the cassette holds them as one conversation."""
+        if self.recordings is None:
+            return self.suggestions
+        turns = [_user_turns(body) for body in self.recordings.bodies]
+        count = 0
+        while count < len(self.suggestions) and self.suggestions[: count + 1] in turns:
+            count += 1
+        return self.suggestions[:count]
+
+    def update(self) -> None:
+        """Offer the next messages and say what replay can do."""
+        if self.recordings is None:
+            self.status.value = _status(f"{self.mode}: type anything; each message calls {self.model.model_name}")
+            return
+        options = self.offered()
+        self.message.options = options
+        self.message.value = options[0] if options else None
+        self.button.disabled = not options
+        if options:
+            self.status.value = _status("replay follows the recorded conversation: pick the next message")
+        else:
+            self.status.value = _status(f"the recorded conversation ends here; going on {NEEDS_A_KEY}", ok=False)
+
+    def answer(self) -> None:
+        message = (self.message.value or "").strip()
+        if not message:
+            md("*Type a message first.*")
+            return
+        if not self.can_answer(self.key(message)):
+            self.refuse(f"The message {_quote(message)}, at this point of the conversation,")
+            return
+        self.chat.send_message(message)
+        show_chat(self.chat.history)
+        if self.recordings is None:
+            self.message.value = ""
+
+    def start_over(self) -> None:
+        """Forget the conversation: a new chat session."""
+        self.chat = self.model.start_chat()
+        self.output.clear_output()
+        self.update()
+
+    def summary(self) -> list[str]:
+        conversation = self.recorded_conversation()
+        return [
+            f"Model: {self.model.model_name.removeprefix('models/')}",
+            self.mode_line(f"the recorded conversation of {len(conversation)} messages", "type any message"),
+            *(f"  {number}. {_quote(m)}" for number, m in enumerate(conversation, start=1)),
+        ]

@@ -1,0 +1,124 @@
+"""What every widget shares: the :class:`Panel` base and small helpers for controls and text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import errors, session
+from ..display import md
+from .recorded import Recordings, RequestKey
+
+#: Room for every control's label ("temperature", "max tokens", "text A").
+STYLE = {"description_width": "90px"}
+NEEDS_A_KEY = "needs a key: add one (see 00_setup) and restart the kernel to go live"
+
+
+class Panel:
+    """A box of controls, a status line, one button and an output area."""
+
+    title = "Widget"
+
+    def __init__(self, button: str) -> None:
+        self.settings = session.current()
+        self.mode = self.settings.mode if self.settings else "live"
+        self.recordings = Recordings.of(self.settings)
+        self.status = widgets.HTML()
+        self.button = widgets.Button(description=button, button_style="primary")
+        self.button.on_click(lambda _: self.click())
+        self.output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd", padding="0 8px", min_height="2em"))
+        self.box = widgets.VBox()
+        for widget, name in (
+            (self.box, "box"),
+            (self.button, "button"),
+            (self.status, "status"),
+            (self.output, "output"),
+        ):
+            widget.add_class(f"gemini-widget-{name}")  # for the browser test, and for styling
+
+    def can_answer(self, key: RequestKey) -> bool:
+        """True when this request may be sent: always outside replay, else only if recorded."""
+        return self.recordings is None or key in self.recordings.keys
+
+    def record(self, key: RequestKey, call: Callable[[], Any]) -> None:
+        """In record mode, make a preset call, unless the notebook's own cells already recorded it."""
+        written = Recordings.of(self.settings, "record")
+        if written is not None and key not in written.keys:
+            call()
+
+    def click(self) -> None:
+        """What the button does: subclasses answer in :meth:`answer`."""
+        self.button.disabled = True
+        try:
+            with self.output:
+                self.output.clear_output()
+                try:
+                    self.answer()
+                except Exception as error:  # a callback's exception would vanish into the kernel log
+                    md(f"**{self.explain(error)}**")
+        finally:
+            self.button.disabled = False
+            self.update()
+
+    def answer(self) -> None:
+        """Answer one click, inside the output area."""
+        raise NotImplementedError
+
+    def update(self) -> None:
+        """Refresh the status line (and, where it depends on it, what is offered)."""
+        raise NotImplementedError
+
+    def explain(self, error: BaseException) -> str:
+        """The same message the notebook's cells would show for this error."""
+        context = self.settings.error_context() if self.settings else errors.Context()
+        message = errors.explain(error, context)
+        return message or errors.scrub(f"{type(error).__name__}: {error}", context.secret)
+
+    def refuse(self, what: str) -> None:
+        """Say, in the output, that replay cannot answer this."""
+        md(f"**Not recorded.** {what} was not recorded, so replay cannot answer it: it {NEEDS_A_KEY}.")
+
+    def mode_line(self, offered: str, live: str) -> str:
+        """The second line of the summary: what this mode offers."""
+        if self.recordings is not None:
+            return f"Mode replay: offers {offered}; anything else {NEEDS_A_KEY}."
+        if self.mode == "record":
+            return f"Mode record: the presets were recorded when it was created; {live}."
+        return f"Mode live: {live}; every click calls Gemini."
+
+    def summary(self) -> list[str]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return "\n".join([f"{self.title} (an interactive widget: run the notebook to use it)", *self.summary()])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
+        return {"text/plain": repr(self), "application/vnd.jupyter.widget-view+json": view}
+
+
+def _quote(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
+
+
+def _choice(options: Sequence[str], value: str | None, free: bool, description: str) -> Any:
+    """A dropdown of ``options`` (replay), or a text box that suggests them (live, record)."""
+    layout = widgets.Layout(width="95%")
+    if free:
+        return widgets.Combobox(
+            options=list(options),
+            value=value or "",
+            description=description,
+            placeholder="type or pick",
+            layout=layout,
+            style=STYLE,
+        )
+    return widgets.Dropdown(options=list(options), value=value, description=description, layout=layout, style=STYLE)
+
+
+def _status(text: str, ok: bool = True) -> str:
+    colour = "#1a7f37" if ok else "#b35900"
+    return f'<span style="color:{colour}">{text}</span>'
