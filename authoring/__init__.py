@@ -20,7 +20,9 @@ An answers file is a YAML list; each entry answers one prompt::
       safety_ratings: {HARM_CATEGORY_DANGEROUS_CONTENT: MEDIUM}
 
 The stand-in applies ``stop_sequences`` and ``max_output_tokens`` itself, so a
-story authored in full is cut exactly where Gemini would cut it.
+story is authored in full and cut by the stand-in: at the first stop sequence
+exactly as Gemini cuts, and at the token limit by the stand-in's own count
+(words and punctuation marks; Gemini's tokenizer and its thinking differ).
 """
 
 from __future__ import annotations

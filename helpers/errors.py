@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,7 +50,7 @@ class Context:
     key_masked: str = ""
     key_source: str = ""
     cassette: str = ""
-    secret: str = ""
+    secret: str = field(default="", repr=False)
 
 
 def scrub(text: str, secret: str = "") -> str:
@@ -363,6 +363,12 @@ def _response_error(error: BaseException, context: Context) -> str | None:
         return (
             "A streamed response was read before it had finished arriving. Iterate over it first "
             "(for chunk in response: ...) or call response.resolve(), then read .text or .candidates."
+        )
+    if isinstance(error, ValueError) and "multiple candidates" in text:
+        return (
+            "This response holds several candidates (candidate_count > 1), so .text cannot choose "
+            "one: read response.candidates[0].content.parts[0].text (or [1], …), or show them all "
+            "with helpers.show(response)."
         )
     if isinstance(error, ValueError) and "quick accessor" in text:
         blocked = "blocked prompt" in text

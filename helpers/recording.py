@@ -9,8 +9,9 @@ is YAML meant to be read in a diff:
   headers but the content type, image bytes replaced by their SHA-256 digest,
   and an ``origin`` line on every response.
 
-Requests are matched on method, path and JSON-normalised body, so the host (a
-gateway, a stand-in, Gemini itself) and the query string do not matter. The
+Requests are matched on method, path, page (of a paged list) and
+JSON-normalised body, so the host (a gateway, a stand-in, Gemini itself) and
+the rest of the query string do not matter. The
 API key is removed from headers and URLs before anything is written, and the
 serializer refuses to write a cassette that still contains it.
 """
@@ -94,7 +95,13 @@ def parse_body(body: bytes | str | None) -> Any:
     """A body as JSON with images digested, or as text when it is not JSON."""
     if body is None or body == b"" or body == "":
         return None
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:  # an upload's raw bytes: kept as their digest
+            return digest(body)
+    else:
+        text = body
     try:
         return digest_inline_data(json.loads(text))
     except ValueError:
@@ -104,6 +111,13 @@ def parse_body(body: bytes | str | None) -> Any:
 def normalised_body(request: VcrRequest) -> str:
     """A canonical form of a request body, for matching."""
     return json.dumps(parse_body(request.body), sort_keys=True, ensure_ascii=False)
+
+
+def match_page(r1: VcrRequest, r2: VcrRequest) -> None:
+    """vcrpy matcher: the same page of a paged list (``pageToken``, ``pageSize``)."""
+    pages = [{k: v for k, v in r.query if k in ("pageToken", "pageSize")} for r in (r1, r2)]
+    if pages[0] != pages[1]:
+        raise AssertionError(f"different pages: {pages[0]} != {pages[1]}")
 
 
 def match_json_body(r1: VcrRequest, r2: VcrRequest) -> None:
@@ -157,7 +171,9 @@ def response_cleaner(
             return None
         headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
         standin = headers.get(STANDIN_HEADER)
-        if standin:
+        if "origin" in response:  # loaded from a cassette: keep what it says
+            origin = response["origin"]
+        elif standin:
             origin = f"authored: served by a local stand-in ({_first(standin)}), not by Gemini"
         else:
             origin = f"recorded from {endpoint} on {date.today().isoformat()}"
@@ -340,6 +356,11 @@ def _check_text(path: Path) -> None:
         ) from None
 
 
+def _save_as_is(request: VcrRequest, response: dict[str, Any]) -> tuple[VcrRequest, dict[str, Any]]:
+    """A save hook that changes nothing (see ``before_save_interaction`` in :func:`open_cassette`)."""
+    return request, response
+
+
 def open_cassette(
     notebook: str,
     *,
@@ -360,16 +381,23 @@ def open_cassette(
     serializer_name = f"gemini-cassette-{notebook}"
     recorder = vcr.VCR(
         serializer=serializer_name,
-        record_mode="all" if recording else "none",
-        match_on=("method", "path", "json_body"),
+        # Record: a request this run already recorded is played back, not sent again, so the
+        # record run sees exactly what replay will. Replay: only what the cassette holds.
+        record_mode="new_episodes" if recording else "none",
+        match_on=("method", "path", "page", "json_body"),
         filter_headers=list(SECRET_HEADERS),
         filter_query_parameters=["key"],
         before_record_request=clean_request,
         before_record_response=response_cleaner(endpoint, drop_transient=recording),
         decode_compressed_response=True,
+        # vcrpy serializes the interactions it holds in memory in place (bodies become text) unless
+        # a save hook exists, in which case it saves copies: with one, a response recorded earlier
+        # in this run can still be played back after a save.
+        before_save_interaction=_save_as_is,
     )
     recorder.register_serializer(serializer_name, CassetteSerializer(tuple(s for s in secrets if s)))
     recorder.register_matcher("json_body", match_json_body)
+    recorder.register_matcher("page", match_page)
     context = recorder.use_cassette(str(path), allow_playback_repeats=True)
     try:
         cassette = context.__enter__()

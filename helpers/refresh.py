@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -82,6 +83,7 @@ def execute(path: Path) -> nbformat.NotebookNode:
         notebook,
         timeout=KERNEL_TIMEOUT_SECONDS,
         kernel_name="python3",
+        record_timing=False,  # no timestamps in the stored notebooks: diffs show only what changed
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
@@ -113,7 +115,7 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
                 f"a cell failed while recording, old cassette kept: {_last_line(error, secrets)}",
                 _since(start),
             )
-        if not recorded.is_file():
+        if not _has_interactions(recorded):
             return Outcome(name, False, "the notebook made no API call, so nothing was recorded", _since(start))
         target.parent.mkdir(parents=True, exist_ok=True)
         had_previous = target.is_file()
@@ -140,6 +142,11 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
             backup.unlink(missing_ok=True)
     nbformat.write(notebook, NOTEBOOK_DIR / f"{name}.ipynb")
     return Outcome(name, True, f"cassette {target.relative_to(REPO_ROOT)} and outputs updated", _since(start))
+
+
+def _has_interactions(cassette: Path) -> bool:
+    """True when a recording holds at least one call (an empty one must not replace a cassette)."""
+    return cassette.is_file() and bool((yaml.safe_load(cassette.read_text(encoding="utf-8")) or {}).get("interactions"))
 
 
 def _last_line(error: Exception, secrets: list[str] | None = None) -> str:

@@ -34,4 +34,9 @@ def import_sdk() -> Any:
     return genai
 
 
+def sdk_notice() -> str:
+    """The SDK's deprecation notice, as it printed it on import (shown in 00_setup)."""
+    return SDK_NOTICE[0].strip() if SDK_NOTICE else "(google.generativeai printed no deprecation notice)"
+
+
 import_sdk()

@@ -40,7 +40,6 @@ class Settings:
     endpoint: str
     key: keys.FoundKey | None = field(default=None, repr=False)
     cassette: OpenCassette | None = field(default=None, repr=False)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def provenance(self) -> dict[str, Any]:

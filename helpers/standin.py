@@ -167,6 +167,7 @@ class StandIn:
         port: int = 0,
         chunk_words: int = 12,
         announce: bool = True,
+        models_per_page: int | None = None,
     ) -> None:
         """``announce=False`` drops the stand-in header: only for tests of the *recorded* path."""
         self.answerer = answerer or EchoAnswerer()
@@ -174,6 +175,8 @@ class StandIn:
         self.models = dict(models or DEFAULT_MODELS)
         self.description = description
         self.chunk_words = chunk_words
+        #: Serve the model list in pages of this size (as Gemini does past ``pageSize``).
+        self.models_per_page = models_per_page
         self.announce = announce
         self.faults: list[Fault] = []
         self.received: list[dict[str, Any]] = []
@@ -281,7 +284,7 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
                     return
             try:
                 _check_key(server, key)
-                status, payload = _route(server, method, url.path, body, ints)
+                status, payload = _route(server, method, url.path, body, ints, query)
             except StandInError as error:
                 self._send_json(error.status, error.body())
                 return
@@ -345,13 +348,15 @@ def _check_key(server: StandIn, key: str) -> None:
         )
 
 
-def _route(server: StandIn, method: str, path: str, body: dict, ints: bool) -> tuple[int, Any]:
+def _route(
+    server: StandIn, method: str, path: str, body: dict, ints: bool, query: dict[str, list[str]] | None = None
+) -> tuple[int, Any]:
     match = re.fullmatch(r"/v1beta/models(?:/([^:/]+))?(?::(\w+))?", path)
     if not match:
         raise StandInError(404, "NOT_FOUND", f"The stand-in does not serve {path}.")
     model, action = match.groups()
     if model is None:
-        return 200, {"models": [_model_info(name, title) for name, title in server.models.items()]}
+        return 200, _model_page(server, (query or {}).get("pageToken", ["0"])[0])
     if model not in server.models:
         reason = "is retired" if model in model_names.RETIRED_MODELS else "is not found"
         raise StandInError(
@@ -376,6 +381,17 @@ def _route(server: StandIn, method: str, path: str, body: dict, ints: bool) -> t
     if action == "batchEmbedContents":
         return 200, {"embeddings": [{"values": _embed(server, r)} for r in body.get("requests", [])]}
     raise StandInError(400, "INVALID_ARGUMENT", f"The stand-in does not implement {action}.")
+
+
+def _model_page(server: StandIn, token: str) -> dict[str, Any]:
+    """One page of the model list; the page token is the index of its first model."""
+    every = [_model_info(name, title) for name, title in server.models.items()]
+    size = server.models_per_page or len(every)
+    start = int(token or 0)
+    page: dict[str, Any] = {"models": every[start : start + size]}
+    if start + size < len(every):
+        page["nextPageToken"] = str(start + size)
+    return page
 
 
 def _model_info(name: str, title: str) -> dict[str, Any]:

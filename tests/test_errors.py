@@ -532,6 +532,10 @@ def previous_cassette() -> tuple[Path, bytes]:
     return path, content
 
 
+#: A recording that holds one call (its content does not matter to record_one).
+ONE_INTERACTION = "interactions:\n- request: {method: GET, uri: 'http://h/v1beta/models', body: null}\n"
+
+
 def _write_recording(text: str) -> None:
     (Path(os.environ["GEMINI_RECORD_DIR"]) / "t_rec_one.yaml").write_text(text)
 
@@ -556,7 +560,7 @@ def test_recording_interrupted_while_replaying_restores_the_previous_cassette(
     def interrupted(name: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(refresh, "execute", lambda path: _write_recording("interactions: []\n"))
+    monkeypatch.setattr(refresh, "execute", lambda path: _write_recording(ONE_INTERACTION))
     monkeypatch.setattr(refresh, "refresh_outputs", interrupted)
     with pytest.raises(KeyboardInterrupt):
         refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
@@ -702,3 +706,30 @@ def test_scrub_removes_every_form_of_the_key() -> None:
     clean = errors.scrub(text, secret)
     assert secret not in clean and FAKE_KEY not in clean and "&alt=json" in clean
     assert errors.scrub("keyboard=1 monkey=2 ?monkey=3") == "keyboard=1 monkey=2 ?monkey=3"
+
+
+def test_text_of_several_candidates_says_which_to_read(live_against: StandIn) -> None:
+    settings = helpers.setup("t_candidates", quiet=True)
+    response = genai.GenerativeModel(settings.model).generate_content(
+        PROMPT, generation_config=genai.types.GenerationConfig(candidate_count=2)
+    )
+    with pytest.raises(ValueError) as caught:
+        response.text  # noqa: B018 - the property raises
+    message = errors.explain(caught.value, settings.error_context())
+    assert message is not None and "several candidates" in message and "response.candidates[0]" in message
+
+
+def test_error_context_repr_holds_no_key(live_against: StandIn) -> None:
+    context = helpers.setup("t_repr", quiet=True).error_context()
+    assert context.secret == FAKE_KEY
+    assert FAKE_KEY not in repr(context) and FAKE_KEY not in str(context)
+
+
+def test_recording_with_no_call_keeps_the_previous_cassette(
+    previous_cassette: tuple[Path, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(refresh, "execute", lambda path: _write_recording("provenance: {}\ninteractions: []\n"))
+    outcome = refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
+    path, content = previous_cassette
+    assert not outcome.ok and "made no API call" in outcome.message
+    assert path.read_bytes() == content

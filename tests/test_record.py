@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import google.generativeai as genai
@@ -11,7 +12,7 @@ import yaml
 import helpers
 from helpers import session
 from helpers.recording import SecretLeak
-from helpers.standin import StandIn
+from helpers.standin import EchoAnswerer, Request, StandIn
 from tests.conftest import FAKE_KEY, recorded_cassette, switch_to_replay
 
 
@@ -107,3 +108,62 @@ def test_embedding_provenance_only_in_cassettes_with_embeddings(
     embeds = yaml.safe_load((recordings / "t_embeds.yaml").read_text())["provenance"]
     assert "embeddings" not in text_only
     assert embeds["embeddings"] == "vectors from a test model"
+
+
+class CountingAnswerer(EchoAnswerer):
+    """Answers differ on every call, as a real model's do."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def reply(self, request: Request) -> str:
+        self.calls += 1
+        return f"Answer number {self.calls} to “{request.prompt}”."
+
+
+def test_a_repeated_request_is_recorded_once_and_replayed_as_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    answerer = CountingAnswerer()
+    with StandIn(answerer, valid_keys={FAKE_KEY}) as server:
+        monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+        monkeypatch.setenv("GEMINI_MODE", "record")
+        model = genai.GenerativeModel(helpers.setup("t_twice_rec", quiet=True).model)
+        recorded = [model.generate_content("Same prompt").text for _ in range(2)]
+        session.teardown()
+    assert answerer.calls == 1 and recorded == ["Answer number 1 to “Same prompt”."] * 2
+    switch_to_replay("t_twice_rec", monkeypatch)
+    model = genai.GenerativeModel(helpers.setup("t_twice_rec", quiet=True).model)
+    assert [model.generate_content("Same prompt").text for _ in range(2)] == recorded
+
+
+def test_a_paged_model_list_replays_page_by_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    with StandIn(valid_keys={FAKE_KEY}, models_per_page=2) as server:
+        monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+        monkeypatch.setenv("GEMINI_MODE", "record")
+        helpers.setup("t_pages", quiet=True)
+        live = [m.name for m in itertools.islice(genai.list_models(), 50)]
+        session.teardown()
+    assert len(live) == len(server.models) > 2
+    switch_to_replay("t_pages", monkeypatch)
+    helpers.setup("t_pages", quiet=True)
+    replayed = [m.name for m in itertools.islice(genai.list_models(), 50)]  # bounded: a regression loops
+    assert replayed == live
+
+
+def test_binary_bodies_are_stored_as_digests() -> None:
+    from helpers.recording import parse_body
+
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256))
+    assert parse_body(jpeg).startswith("sha256:") and parse_body(jpeg).endswith("(260 bytes)")
+
+
+def test_a_request_recorded_before_a_save_plays_back_after_it(live_against: StandIn, monkeypatch) -> None:
+    """In a notebook, record mode saves after every cell; a later cell may repeat an earlier call."""
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_saved", quiet=True)
+    model = genai.GenerativeModel(settings.model)
+    first = [chunk.text for chunk in model.generate_content("Stream me", stream=True)]
+    settings.cassette.save()
+    assert [chunk.text for chunk in model.generate_content("Stream me", stream=True)] == first
+    assert len(live_against.received) == 1

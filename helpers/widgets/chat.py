@@ -25,7 +25,7 @@ class ChatBox(Panel):
     def __init__(self, model: Any, suggestions: Iterable[str]) -> None:
         super().__init__("Send")
         self.model, self.suggestions = model, list(suggestions)
-        if self.mode == "record":  # always: each turn needs the answers before it
+        if self.mode == "record":  # turns the notebook already sent are played back, not sent again
             chat = model.start_chat()
             for message in self.suggestions:
                 chat.send_message(message)

@@ -54,7 +54,7 @@ class Playground(Panel):
         self.model, self.prompt = model, prompt
         self.presets = list(dict.fromkeys(Preset.of(p) for p in presets))
         for preset in self.presets:
-            self.record(self.key(preset), lambda preset=preset: self.generate(preset))
+            self.record(lambda preset=preset: self.generate(preset))
         self.offered = [p for p in self.presets if self.can_answer(self.key(p))]
         first = self.offered[0] if self.offered else Preset(1.0, 200)
         top = max([1024, *(p.max_output_tokens for p in self.presets)])

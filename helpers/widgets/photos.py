@@ -47,7 +47,7 @@ class PhotoPicker(Panel):
         self.photos = {path.name: path for path in paths}
         for name in self.photos:
             for prompt in self.prompts:
-                self.record(self.key(name, prompt), lambda name=name, prompt=prompt: self.describe(name, prompt))
+                self.record(lambda name=name, prompt=prompt: self.describe(name, prompt))
         self.pairs = [(n, p) for n in self.photos for p in self.prompts if self.can_answer(self.key(n, p))]
         names = list(dict.fromkeys(n for n, _ in self.pairs)) if self.recordings is not None else list(self.photos)
         self.photo = widgets.Dropdown(

@@ -32,12 +32,12 @@ class Recordings:
     bodies: tuple[Any, ...]
 
     @classmethod
-    def of(cls, settings: session.Settings | None, mode: str = "replay") -> Recordings | None:
-        """What the cassette holds in ``mode`` (replay: the recordings; record: what was written so far).
+    def of(cls, settings: session.Settings | None) -> Recordings | None:
+        """What the cassette can answer in replay.
 
         ``None`` in any other mode, or with no cassette: there, anything may be asked.
         """
-        if settings is None or settings.mode != mode or settings.cassette is None:
+        if settings is None or settings.mode != "replay" or settings.cassette is None:
             return None
         requests = [r for r in settings.cassette.cassette.requests if r.method == "POST"]
         keys = frozenset(request_key(r.path, r.body) for r in requests)

@@ -41,7 +41,7 @@ class SimilarityPicker(Panel):
         self.texts, self.embedding_model = list(dict.fromkeys(texts)), embedding_model
         self.task_type, self.dimensions = task_type, dimensions
         self.vectors: dict[str, list[float]] = {}
-        self.record(self.key(self.texts), lambda: self.embed(self.texts))
+        self.record(lambda: self.embed(self.texts))
         self.offered = self.texts if self.can_answer(self.key(self.texts)) else []
         free = self.recordings is None
         options = self.texts if free else self.offered
