@@ -18,7 +18,7 @@ from importlib import metadata
 import nbformat
 import yaml
 
-from . import keys, models, project, refresh, session
+from . import errors, keys, models, project, refresh, session
 from .recording import REPO_ROOT, cassette_path
 from .standin import StandIn
 
@@ -101,7 +101,11 @@ def _doctor(args: argparse.Namespace) -> int:
         except metadata.PackageNotFoundError:
             print(f"{package:22} not installed")
     print(f"{'key':22} {key if key else 'none found (replay only)'}")
-    print(f"{'mode':22} {environ.get('GEMINI_MODE') or ('live' if key else 'replay')}")
+    try:
+        mode = session.choose_mode(environ.get("GEMINI_MODE"), key)
+    except errors.TutorialError as problem:
+        mode = f"none: {problem}"
+    print(f"{'mode':22} {mode}")
     print(f"{'endpoint':22} {session.endpoint_from(environ)}")
     print(f"{'models':22} {models.text_model(environ)}, {models.embedding_model(environ)}")
     for name in refresh.notebook_names():

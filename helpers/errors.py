@@ -110,8 +110,8 @@ def _replay_miss(error: BaseException, context: Context) -> str | None:
     lines = [
         f"This request is not in the recordings of notebook {context.notebook or '?'} "
         f"({context.cassette or error.cassette._path}).",
-        f"You asked: {_quote(asked)} ({request.method} {request.path})." if request is not None else "",
-        f"Closest recorded request: {_quote(closest_prompt)}."
+        f"You asked: {quote(asked)} ({request.method} {request.path})." if request is not None else "",
+        f"Closest recorded request: {quote(closest_prompt)}."
         if closest is not None
         else "The cassette has no request like it.",
         difference_from_recording(request, closest) if closest is not None else "",
@@ -177,7 +177,8 @@ def _unreadable_response(error: BaseException, context: Context) -> str | None:
     return f"The SDK could not read the answer from {context.endpoint or 'Gemini'} ({problem})."
 
 
-def _quote(text: str, limit: int = 120) -> str:
+def quote(text: str, limit: int = 120) -> str:
+    """``text`` on one line, in quotation marks, cut at ``limit`` characters."""
     text = " ".join(text.split())
     return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
 

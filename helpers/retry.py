@@ -70,18 +70,15 @@ import math
 import re
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
-with warnings.catch_warnings():  # its Python-version FutureWarning: see helpers/sdk.py
-    warnings.simplefilter("ignore", FutureWarning)
-    from google.api_core import exceptions as api
-    from google.api_core.gapic_v1.method import wrap_method
-    from google.api_core.retry import Retry, exponential_sleep_generator
-    from google.api_core.timeout import ConstantTimeout
+from google.api_core import exceptions as api  # its import-time warning: see helpers/sdk.py
+from google.api_core.gapic_v1.method import wrap_method
+from google.api_core.retry import Retry, exponential_sleep_generator
+from google.api_core.timeout import ConstantTimeout
 
 #: HTTP statuses worth another attempt. ``helpers.recording`` keeps them out of cassettes.
 TRANSIENT_STATUS_CODES = frozenset({429, 500, 502, 503, 504})

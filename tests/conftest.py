@@ -8,20 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import session
+from helpers import keys, session
 from helpers.standin import StandIn
 
-SETTINGS_NAMES = (
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "GEMINI_MODE",
-    "GOOGLE_GEMINI_BASE_URL",
-    "GEMINI_MODEL",
-    "GEMINI_EMBEDDING_MODEL",
-    "GEMINI_RECORD_DIR",
-    "GEMINI_PROVENANCE_NOTE",
-    "GEMINI_PROVENANCE_EMBEDDINGS",
-)
+#: Every setting the helpers read, and where a recording goes: none may leak in from outside.
+SETTINGS_NAMES = (*keys.SETTING_NAMES, "GEMINI_RECORD_DIR")
 #: Shaped like a real Google API key, so the leak scanners would see it.
 FAKE_KEY = "AIza" + "SyFAKE-test-key-0123456789abcdefXYZ"  # two pieces: no file holds a key
 

@@ -8,7 +8,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..display import md, show_chat
-from .panel import NEEDS_A_KEY, Panel, _choice, _quote, _status
+from ..errors import quote
+from .panel import NEEDS_A_KEY, Panel, _choice, _status
 from .recorded import RequestKey, generate_key
 
 
@@ -83,7 +84,7 @@ class ChatBox(Panel):
             md("*Type a message first.*")
             return
         if not self.can_answer(self.key(message)):
-            self.refuse(f"The message {_quote(message)}, at this point of the conversation,")
+            self.refuse(f"The message {quote(message)}, at this point of the conversation,")
             return
         self.chat.send_message(message)
         show_chat(self.chat.history)
@@ -101,5 +102,5 @@ class ChatBox(Panel):
         return [
             f"Model: {self.model.model_name.removeprefix('models/')}",
             self.mode_line(f"the recorded conversation of {len(conversation)} messages", "type any message"),
-            *(f"  {number}. {_quote(m)}" for number, m in enumerate(conversation, start=1)),
+            *(f"  {number}. {quote(m)}" for number, m in enumerate(conversation, start=1)),
         ]

@@ -9,7 +9,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..display import show
-from .panel import NEEDS_A_KEY, STYLE, Panel, _quote, _status
+from ..errors import quote
+from .panel import NEEDS_A_KEY, STYLE, Panel, _status
 from .recorded import RequestKey, generate_key
 
 
@@ -40,7 +41,7 @@ class Preset:
 
     def label(self) -> str:
         """``temperature 0.7 · max 200 tokens · stop “space”``."""
-        stops = ", ".join(_quote(s) for s in self.stop_sequences) or "none"
+        stops = ", ".join(quote(s) for s in self.stop_sequences) or "none"
         return f"temperature {self.temperature!r} · max {self.max_output_tokens} tokens · stop {stops}"
 
 
@@ -80,7 +81,7 @@ class Playground(Panel):
         self.preset.observe(self._apply_preset, names="value")
         for control in (self.temperature, self.max_tokens, self.stops):
             control.observe(lambda _: self.update(), names="value")
-        header = widgets.HTML(f"<b>Playground</b> · prompt: {_quote(prompt, 120)}")
+        header = widgets.HTML(f"<b>Playground</b> · prompt: {quote(prompt, 120)}")
         self.box.children = [
             header,
             self.preset,
@@ -131,7 +132,7 @@ class Playground(Panel):
     def summary(self) -> list[str]:
         offered = self.offered if self.recordings is not None else self.presets
         return [
-            f"Prompt: {_quote(self.prompt)}",
+            f"Prompt: {quote(self.prompt)}",
             self.mode_line(f"the {len(offered)} recorded settings", "any temperature, max_output_tokens and stop"),
             *(f"  - {p.label()}" for p in offered),
         ]

@@ -102,11 +102,6 @@ class Panel:
         return {"text/plain": repr(self), "application/vnd.jupyter.widget-view+json": view}
 
 
-def _quote(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
-
-
 def _choice(options: Sequence[str], value: str | None, free: bool, description: str) -> Any:
     """A dropdown of ``options`` (replay), or a text box that suggests them (live, record)."""
     layout = widgets.Layout(width="95%")

@@ -10,8 +10,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..display import md, show
+from ..errors import quote
 from ..recording import REPO_ROOT
-from .panel import NEEDS_A_KEY, STYLE, Panel, _choice, _quote, _status
+from .panel import NEEDS_A_KEY, STYLE, Panel, _choice, _status
 from .recorded import RequestKey, generate_key
 
 IMAGES = REPO_ROOT / "images"
@@ -109,7 +110,7 @@ class PhotoPicker(Panel):
             md("*Choose a photo and a prompt first.*")
             return
         if not self.can_answer(self.key(name, prompt)):
-            self.refuse(f"The prompt {_quote(prompt)} with {name}")
+            self.refuse(f"The prompt {quote(prompt)} with {name}")
             return
         show(self.describe(name, prompt))
 
@@ -117,5 +118,5 @@ class PhotoPicker(Panel):
         pairs = self.pairs if self.recordings is not None else [(n, p) for n in self.photos for p in self.prompts]
         return [
             self.mode_line(f"the {len(pairs)} recorded photo and prompt pairs", "any photo in the list, any prompt"),
-            *(f"  - {name}: {_quote(prompt)}" for name, prompt in pairs),
+            *(f"  - {name}: {quote(prompt)}" for name, prompt in pairs),
         ]

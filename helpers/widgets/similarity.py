@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 import ipywidgets as widgets
 
 from ..display import md
-from .panel import NEEDS_A_KEY, Panel, _choice, _quote, _status
+from ..errors import quote
+from .panel import NEEDS_A_KEY, Panel, _choice, _status
 from .recorded import RequestKey, embed_key
 
 
@@ -94,12 +95,12 @@ class SimilarityPicker(Panel):
             return
         missing = [t for t in texts if t not in self.offered]
         if self.recordings is not None and missing:
-            self.refuse(f"The embedding of {_quote(missing[0])}")
+            self.refuse(f"The embedding of {quote(missing[0])}")
             return
         self.embed(texts)
         score = cosine(self.vectors[texts[0]], self.vectors[texts[1]])
         md(
-            f"**Cosine similarity: {score:.3f}**\n\n- A: {_quote(texts[0], 200)}\n- B: {_quote(texts[1], 200)}\n\n"
+            f"**Cosine similarity: {score:.3f}**\n\n- A: {quote(texts[0], 200)}\n- B: {quote(texts[1], 200)}\n\n"
             "1 means the two vectors point the same way; values near 0 mean the texts have little in common."
         )
 
@@ -109,5 +110,5 @@ class SimilarityPicker(Panel):
         return [
             f"Embeddings: {name}, task type {self.task_type}, {self.dimensions or 'all'} dimensions",
             self.mode_line(f"the {len(texts)} recorded texts", "any two texts"),
-            *(f"  - {_quote(t)}" for t in texts),
+            *(f"  - {quote(t)}" for t in texts),
         ]
