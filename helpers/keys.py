@@ -14,6 +14,7 @@ The key itself only ever leaves this module inside :class:`FoundKey`, whose
 from __future__ import annotations
 
 import difflib
+import functools
 import getpass
 import importlib
 import importlib.util
@@ -68,6 +69,17 @@ def mask(key: str) -> str:
 
 def read_env_file(path: Path) -> dict[str, str]:
     """Read a ``.env`` file; a line that is not ``NAME=value`` is an error.
+
+    One ``setup`` reads the file twice (settings, then the key); a file that has
+    not changed since is parsed, and warned about, only once.
+    """
+    stat = path.stat()
+    return dict(_parse_env_file(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_env_file(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
+    """Parse a ``.env`` file (``mtime_ns`` and ``size`` key the cache to its content).
 
     python-dotenv itself only logs such lines and skips them, and takes a bare
     word (a key pasted alone) for a name without a value; a learner whose key

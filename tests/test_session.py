@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import google.generativeai as genai
@@ -131,3 +132,11 @@ def test_replay_miss_in_a_rerun_chat_says_the_history_differs(
     assert "recorded, but after 2 earlier message(s); this chat sent 4" in message
     assert "chat.rewind()" in message
     assert len(chat.history) == 4
+
+
+def test_a_misspelt_setting_is_warned_about_once_per_setup() -> None:
+    Path(".env").write_text("GEMINI_MODLE=gemini-3.6-flash\n")  # no key anywhere: .env is read twice
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(Exception, match="no recordings"):
+        warnings.simplefilter("always")
+        helpers.setup("t_misspelt", quiet=True)
+    assert len([w for w in caught if "GEMINI_MODLE" in str(w.message)]) == 1
