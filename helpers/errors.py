@@ -371,6 +371,17 @@ def _response_error(error: BaseException, context: Context) -> str | None:
             "one: read response.candidates[0].content.parts[0].text (or [1], …), or show them all "
             "with helpers.show(response)."
         )
+    if (
+        isinstance(error, ValueError)
+        and "quick accessor" in text
+        and _finish_from_text(text).startswith("finish reason is STOP")
+    ):
+        return (
+            "This has no text part, only its finish reason STOP: the last chunk of a stream usually looks "
+            "like this, since Gemini sends the finish reason and the token counts on a chunk of their own. "
+            "Read chunk.text only when the chunk has parts (if chunk.parts: print(chunk.text)), or "
+            "show the whole stream with helpers.show_stream(response)."
+        )
     if isinstance(error, ValueError) and "quick accessor" in text:
         blocked = "blocked prompt" in text
         why = "the prompt itself was blocked" if blocked else f"its {_finish_from_text(text)}"

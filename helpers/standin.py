@@ -516,18 +516,17 @@ def _stream(server: StandIn, model: str, body: dict[str, Any], ints: bool) -> li
     groups = ["".join(pieces[i : i + server.chunk_words]) for i in range(0, len(pieces), server.chunk_words)] or [""]
     if text and not text[0].strip():
         groups[0] = text[: len(text) - len(text.lstrip())] + groups[0]
-    chunks = []
-    for number, piece in enumerate(groups):
-        chunk: dict[str, Any] = {
-            "candidates": [{"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}],
-            "modelVersion": model,
-        }
-        if number == len(groups) - 1:
-            chunk["candidates"][0]["finishReason"] = candidate["finishReason"]
-            if "safetyRatings" in candidate:
-                chunk["candidates"][0]["safetyRatings"] = candidate["safetyRatings"]
-            chunk["usageMetadata"] = whole["usageMetadata"]
-        chunks.append(chunk)
+    chunks: list[dict[str, Any]] = [
+        {"candidates": [{"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}], "modelVersion": model}
+        for piece in groups
+        if piece
+    ]
+    # As Gemini does, the last chunk carries the finish reason and the usage, and no text part at all:
+    # `chunk.text` raises on it, which is why the notebooks check `chunk.parts` first.
+    final: dict[str, Any] = {"content": {"role": "model"}, "finishReason": candidate["finishReason"], "index": 0}
+    if "safetyRatings" in candidate:
+        final["safetyRatings"] = candidate["safetyRatings"]
+    chunks.append({"candidates": [final], "usageMetadata": whole["usageMetadata"], "modelVersion": model})
     return chunks
 
 

@@ -733,3 +733,13 @@ def test_recording_with_no_call_keeps_the_previous_cassette(
     path, content = previous_cassette
     assert not outcome.ok and "made no API call" in outcome.message
     assert path.read_bytes() == content
+
+
+def test_the_text_less_last_chunk_of_a_stream_is_explained(live_against: StandIn) -> None:
+    settings = helpers.setup("t_last_chunk", quiet=True)
+    response = genai.GenerativeModel(settings.model).generate_content(PROMPT, stream=True)
+    with pytest.raises(ValueError) as caught:
+        for chunk in response:
+            chunk.text  # noqa: B018 - the article's loop; the last chunk has no text part
+    message = errors.explain(caught.value, settings.error_context())
+    assert message is not None and "if chunk.parts" in message and "finish reason STOP" in message
