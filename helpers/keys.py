@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dotenv import find_dotenv
 from dotenv.parser import parse_stream
 
 KEY_NAMES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -128,9 +127,7 @@ def _warn_if_misspelt(where: str, name: str) -> None:
 
 def find_env_file(start: Path | None = None) -> Path | None:
     """The nearest ``.env`` from ``start`` (default: the working directory) upward."""
-    if start is None:
-        found = find_dotenv(usecwd=True)
-        return Path(found) if found else None
+    start = (start or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         candidate = folder / ".env"
         if candidate.is_file():

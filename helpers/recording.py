@@ -40,7 +40,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Base64 strings longer than this inside ``inlineData`` are stored as a digest.
 INLINE_DATA_LIMIT = 256
 KEPT_RESPONSE_HEADERS = ("content-type", STANDIN_HEADER)
-SECRET_HEADERS = ("x-goog-api-key", "authorization", "x-goog-user-project")
 
 
 class CassetteProblem(Exception):
@@ -385,7 +384,6 @@ def open_cassette(
         # record run sees exactly what replay will. Replay: only what the cassette holds.
         record_mode="new_episodes" if recording else "none",
         match_on=("method", "path", "page", "json_body"),
-        filter_headers=list(SECRET_HEADERS),
         filter_query_parameters=["key"],
         before_record_request=clean_request,
         before_record_response=response_cleaner(endpoint, drop_transient=recording),

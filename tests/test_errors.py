@@ -540,6 +540,12 @@ def _write_recording(text: str) -> None:
     (Path(os.environ["GEMINI_RECORD_DIR"]) / "t_rec_one.yaml").write_text(text)
 
 
+def _assert_kept_alone(previous_cassette: tuple[Path, bytes]) -> None:
+    """The previous cassette is byte for byte as it was, and nothing was left beside it."""
+    path, content = previous_cassette
+    assert path.read_bytes() == content and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
 def test_recording_interrupted_midway_keeps_the_previous_cassette(
     previous_cassette: tuple[Path, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -550,8 +556,7 @@ def test_recording_interrupted_midway_keeps_the_previous_cassette(
     monkeypatch.setattr(refresh, "execute", interrupted)
     with pytest.raises(KeyboardInterrupt):
         refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
-    path, content = previous_cassette
-    assert path.read_bytes() == content and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    _assert_kept_alone(previous_cassette)
 
 
 def test_recording_interrupted_while_replaying_restores_the_previous_cassette(
@@ -564,8 +569,7 @@ def test_recording_interrupted_while_replaying_restores_the_previous_cassette(
     monkeypatch.setattr(refresh, "refresh_outputs", interrupted)
     with pytest.raises(KeyboardInterrupt):
         refresh.record_one("t_rec_one", {"GEMINI_API_KEY": FAKE_KEY})
-    path, content = previous_cassette
-    assert path.read_bytes() == content and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    _assert_kept_alone(previous_cassette)
 
 
 def test_failed_recording_keeps_the_previous_cassette_and_reports_without_the_key(
