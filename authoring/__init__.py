@@ -2,7 +2,7 @@
 
 Our development machines cannot reach Gemini, so the first cassettes are
 *authored*: ``python -m helpers record --standin`` runs every notebook against
-the local stand-in (``helpers.standin``), which answers from
+the local stand-in (``helpers.plumbing.standin``), which answers from
 ``authoring/answers/<notebook>.yaml``. The cassettes it writes say
 ``source: authored`` and every response in them says it came from the
 stand-in. Re-recording with a real key (``python -m helpers record``) replaces
@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from helpers.standin import Reply, Request
+from helpers.plumbing.standin import Reply, Request
 
 HERE = Path(__file__).resolve().parent
 IMAGES = HERE.parent / "images"
@@ -61,7 +61,7 @@ class AuthoredAnswerer:
         """Written into the cassette's provenance."""
         return (
             "Authored, not recorded from Gemini: answers written for these exact prompts in "
-            f"authoring/answers/{self.path.name}, served by helpers.standin, which applied stop "
+            f"authoring/answers/{self.path.name}, served by helpers.plumbing.standin, which applied stop "
             "sequences, max_output_tokens and token counts."
         )
 

@@ -19,7 +19,7 @@ from typing import Any
 from .display import md, show, show_chat, show_stream
 from .keys import mask
 from .models import DEFAULT_EMBEDDING_MODEL, DEFAULT_TEXT_MODEL
-from .sdk import SDK_NOTICE, sdk_notice  # first: it imports the SDK and decides how its warnings are shown
+from .plumbing.sdk import SDK_NOTICE, sdk_notice  # first: it imports the SDK and decides how its warnings are shown
 from .session import Settings, setup
 
 __all__ = [

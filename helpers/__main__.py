@@ -18,9 +18,10 @@ from importlib import metadata
 import nbformat
 import yaml
 
-from . import errors, keys, models, project, refresh, session
-from .recording import REPO_ROOT, cassette_path
-from .standin import StandIn
+from . import keys, models, session
+from .plumbing import errors, project, refresh
+from .plumbing.recording import REPO_ROOT, cassette_path
+from .plumbing.standin import StandIn
 
 STANDIN_KEY = "standin-authoring-key-not-a-secret"
 #: A fixed port, so that re-authored cassettes differ only where their answers do.

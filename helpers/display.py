@@ -112,7 +112,7 @@ def show_stream(response: Iterable[Any]) -> StreamSummary:
     ignores in-place updates) then hold the same outputs.
 
     If the stream breaks, what arrived stays shown, marked as cut off, and the
-    error is raised for ``helpers.errors`` to explain.
+    error is raised for ``helpers.plumbing.errors`` to explain.
     """
     start = time.perf_counter()
     first = 0.0

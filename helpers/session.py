@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from . import errors, keys, models, retry
-from .recording import OpenCassette, cassette_path, open_cassette
-from .sdk import import_sdk
+from . import keys, models
+from .plumbing import errors, retry
+from .plumbing.recording import OpenCassette, cassette_path, open_cassette
+from .plumbing.sdk import import_sdk
 
 MODES = ("live", "replay", "record")
 DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
@@ -131,7 +132,7 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
     if not quiet:
         print(banner(settings))
         if mode == "replay" and key is None:
-            from .project import launch_hint  # on Colab and Binder only: how to add a key there
+            from .plumbing.project import launch_hint  # on Colab and Binder only: how to add a key there
 
             hint = launch_hint(notebook)
             if hint:
@@ -172,7 +173,7 @@ def _recording_provenance(settings: Settings) -> dict[str, Any]:
 
 def _relative(path: Any) -> str:
     """A path as the learner sees it: relative to the repository when inside it."""
-    from .recording import REPO_ROOT
+    from .plumbing.recording import REPO_ROOT
 
     try:
         return str(path.resolve().relative_to(REPO_ROOT))

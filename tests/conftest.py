@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import keys, session
-from helpers.standin import StandIn
+from helpers.plumbing.standin import StandIn
 
 #: Every setting the helpers read, and where a recording goes: none may leak in from outside.
 SETTINGS_NAMES = (*keys.SETTING_NAMES, "GEMINI_RECORD_DIR")

@@ -36,8 +36,8 @@ import nbformat
 import pytest
 import requests
 
-from helpers import refresh
-from helpers.recording import REPO_ROOT
+from helpers.plumbing import refresh
+from helpers.plumbing.recording import REPO_ROOT
 from tests.conftest import SETTINGS_NAMES
 
 CHROMIUM = Path("/usr/bin/chromium")

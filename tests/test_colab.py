@@ -22,9 +22,10 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import helpers
-from helpers import keys, project, refresh
+from helpers import keys
 from helpers.__main__ import main
-from helpers.recording import REPO_ROOT
+from helpers.plumbing import project, refresh
+from helpers.plumbing.recording import REPO_ROOT
 
 NOTEBOOKS = refresh.notebook_names()
 KEY = "AIza" + "SyC-colab-secret-0000000000000000COLB"  # two pieces: no file holds a key

@@ -25,9 +25,10 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbclient.exceptions import CellExecutionError
 
 import helpers
-from helpers import display, errors, keys, refresh, retry, session
-from helpers.recording import CassetteProblem
-from helpers.standin import EchoAnswerer, Fault, Reply, Request, StandIn
+from helpers import display, keys, session
+from helpers.plumbing import errors, refresh, retry
+from helpers.plumbing.recording import CassetteProblem
+from helpers.plumbing.standin import EchoAnswerer, Fault, Reply, Request, StandIn
 from tests.conftest import FAKE_KEY, switch_to_replay
 
 #: Shaped like a real key, and rejected by the stand-in (which accepts only FAKE_KEY).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import refresh
-from helpers.standin import StandIn
+from helpers.plumbing import refresh
+from helpers.plumbing.standin import StandIn
 from tests.conftest import FAKE_KEY
 
 NOTEBOOKS = refresh.notebook_names()

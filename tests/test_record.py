@@ -11,8 +11,8 @@ import yaml
 
 import helpers
 from helpers import session
-from helpers.recording import SecretLeak
-from helpers.standin import EchoAnswerer, Request, StandIn
+from helpers.plumbing.recording import SecretLeak
+from helpers.plumbing.standin import EchoAnswerer, Request, StandIn
 from tests.conftest import FAKE_KEY, recorded_cassette, switch_to_replay
 
 
@@ -61,7 +61,7 @@ def test_record_then_replay_without_server_or_key(live_against: StandIn, monkeyp
 
 
 def test_serializer_refuses_to_write_a_key(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
-    from helpers.recording import CassetteSerializer
+    from helpers.plumbing.recording import CassetteSerializer
 
     serializer = CassetteSerializer(forbidden=(FAKE_KEY,))
     data = {
@@ -151,7 +151,7 @@ def test_a_paged_model_list_replays_page_by_page(monkeypatch: pytest.MonkeyPatch
 
 
 def test_binary_bodies_are_stored_as_digests() -> None:
-    from helpers.recording import parse_body
+    from helpers.plumbing.recording import parse_body
 
     jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256))
     assert parse_body(jpeg).startswith("sha256:") and parse_body(jpeg).endswith("(260 bytes)")

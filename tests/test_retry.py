@@ -19,8 +19,9 @@ from google.api_core import exceptions as api
 from google.api_core.retry import Retry
 
 import helpers
-from helpers import errors, retry, session
-from helpers.standin import Fault, StandIn
+from helpers import session
+from helpers.plumbing import errors, retry
+from helpers.plumbing.standin import Fault, StandIn
 from tests.conftest import FAKE_KEY, recorded_cassette, switch_to_replay
 
 PROMPT = "Who is the GOAT in the NBA?"

@@ -23,9 +23,10 @@ import pytest
 from nbclient import NotebookClient
 
 import helpers
-from helpers import errors, keys, retry, session
-from helpers.recording import REPO_ROOT
-from helpers.standin import Fault, StandIn
+from helpers import keys, session
+from helpers.plumbing import errors, retry
+from helpers.plumbing.recording import REPO_ROOT
+from helpers.plumbing.standin import Fault, StandIn
 from tests.conftest import FAKE_KEY
 
 KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{35}")

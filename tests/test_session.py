@@ -9,9 +9,10 @@ import google.generativeai as genai
 import pytest
 
 import helpers
-from helpers import errors, session
+from helpers import session
 from helpers.keys import FoundKey
-from helpers.standin import StandIn
+from helpers.plumbing import errors
+from helpers.plumbing.standin import StandIn
 from tests.conftest import FAKE_KEY, switch_to_replay
 
 

@@ -19,7 +19,7 @@ from IPython.utils.capture import capture_output
 import helpers
 from helpers import session
 from helpers import widgets as w
-from helpers.standin import Fault, StandIn
+from helpers.plumbing.standin import Fault, StandIn
 from tests.conftest import FAKE_KEY, switch_to_replay
 
 PROMPT = "Write a short story about aliens."
@@ -176,7 +176,7 @@ def test_live_click_failure_shows_the_learner_message(live_against: StandIn, she
     region = "User location is not supported for the API use."
     live_against.inject(Fault(status=400, status_name="FAILED_PRECONDITION", message=region))
     shown = _click(panel)
-    assert "User location is not supported" in shown and "GOOGLE_GEMINI_BASE_URL" in shown, "helpers.errors' advice"
+    assert "User location is not supported" in shown and "GOOGLE_GEMINI_BASE_URL" in shown, "the errors module's advice"
     assert "Traceback" not in shown and FAKE_KEY not in shown
     assert not panel.button.disabled
 

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..display import md, show_chat
-from ..errors import quote
+from ..plumbing.errors import quote
 from .panel import NEEDS_A_KEY, Panel, _choice, _status
 from .recorded import RequestKey, generate_key
 

@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..display import show
-from ..errors import quote
+from ..plumbing.errors import quote
 from .panel import NEEDS_A_KEY, STYLE, Panel, _status
 from .recorded import RequestKey, generate_key
 

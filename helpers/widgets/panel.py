@@ -7,8 +7,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import errors, session
+from .. import session
 from ..display import md
+from ..plumbing import errors
 from .recorded import Recordings, RequestKey
 
 #: Room for every control's label ("temperature", "max tokens", "text A").
@@ -46,7 +47,7 @@ class Panel:
         """In record mode, make a preset call so that it is recorded.
 
         A call the notebook's own cells already made is played back from this run's
-        recording rather than sent again (``helpers.recording`` opens record cassettes so).
+        recording rather than sent again (``helpers.plumbing.recording`` opens record cassettes so).
         """
         if self.mode == "record":
             call()

@@ -10,8 +10,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..display import md, show
-from ..errors import quote
-from ..recording import REPO_ROOT
+from ..plumbing.errors import quote
+from ..plumbing.recording import REPO_ROOT
 from .panel import NEEDS_A_KEY, STYLE, Panel, _choice, _status
 from .recorded import RequestKey, generate_key
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import session
-from ..recording import parse_body
+from ..plumbing.recording import parse_body
 
 RequestKey = tuple[str, str]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import ipywidgets as widgets
 
 from ..display import md
-from ..errors import quote
+from ..plumbing.errors import quote
 from .panel import NEEDS_A_KEY, Panel, _choice, _status
 from .recorded import RequestKey, embed_key
 

@@ -27,8 +27,8 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from ..keys import KEY_NAMES
 from .errors import scrub
-from .keys import KEY_NAMES
 from .recording import REPO_ROOT, cassette_dir
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"

@@ -20,7 +20,7 @@ REPOSITORY = "gemini-notebooks/gemini-api-tutorial"
 BRANCH = "main"
 #: What the Colab cell installs: Colab has the rest (requests, PyYAML, pillow, numpy, ipywidgets).
 COLAB_PACKAGES = ("google-generativeai", "vcrpy", "python-dotenv")
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
 BADGE_START = "[![Open in Colab]"
 COLAB_CELL_START = "# On Colab only"
 
@@ -74,7 +74,7 @@ def on_binder(environ: Mapping[str, str] = os.environ) -> bool:
 
 def launch_hint(notebook: str, environ: Mapping[str, str] = os.environ) -> str:
     """How to go live where a learner has no shell to set a key in: Colab and Binder ("" elsewhere)."""
-    from .keys import running_on_colab
+    from ..keys import running_on_colab
 
     if running_on_colab():
         return (

@@ -36,7 +36,7 @@ from vcr.request import Request as VcrRequest
 from .retry import TRANSIENT_STATUS_CODES
 from .standin import STANDIN_HEADER
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Base64 strings longer than this inside ``inlineData`` are stored as a digest.
 INLINE_DATA_LIMIT = 256
 KEPT_RESPONSE_HEADERS = ("content-type", STANDIN_HEADER)

@@ -38,7 +38,7 @@ The policy (:data:`DEFAULT_POLICY`)
     at most 60 s plus one attempt's timeout (120 s per attempt, instead of the
     SDK's 600 s). While it waits, one line on stderr says why. When it gives
     up, the last real error is raised (not a ``RetryError``) with a
-    :class:`Retried` record on it, so ``helpers.errors`` can say what was tried.
+    :class:`Retried` record on it, so ``helpers.plumbing.errors`` can say what was tried.
 
 Streaming
     The request that opens a stream is retried like any other, until its
@@ -80,7 +80,7 @@ from google.api_core.gapic_v1.method import wrap_method
 from google.api_core.retry import Retry, exponential_sleep_generator
 from google.api_core.timeout import ConstantTimeout
 
-#: HTTP statuses worth another attempt. ``helpers.recording`` keeps them out of cassettes.
+#: HTTP statuses worth another attempt. ``helpers.plumbing.recording`` keeps them out of cassettes.
 TRANSIENT_STATUS_CODES = frozenset({429, 500, 502, 503, 504})
 #: The methods that get the policy, per SDK client: all read-only.
 RETRIED_METHODS = {

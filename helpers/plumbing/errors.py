@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import models, retry
+from .. import models
+from . import retry
 
 KEY_SOURCES_HELP = (
     "set GEMINI_API_KEY in your environment, put it in a .env file (copy .env.example), "
@@ -76,7 +77,7 @@ def explain(error: BaseException, context: Context | None = None) -> str | None:
 
 
 def _tutorial_error(error: BaseException, context: Context) -> str | None:
-    from .keys import KeyProblem
+    from ..keys import KeyProblem
     from .recording import CassetteProblem, SecretLeak
 
     if isinstance(error, (TutorialError, KeyProblem, CassetteProblem, SecretLeak)):
@@ -395,7 +396,7 @@ def _response_error(error: BaseException, context: Context) -> str | None:
 
 def _finish(candidate: Any) -> str:
     """``finish reason SAFETY (the answer was blocked ...); ratings: dangerous content high (blocked)``."""
-    from .display import FINISH_MEANINGS, finish_reason
+    from ..display import FINISH_MEANINGS, finish_reason
 
     reason = finish_reason(candidate)
     ratings = [
@@ -415,7 +416,7 @@ def _enum_name(value: Any) -> str:
 def _finish_from_text(text: str) -> str:
     from google.generativeai import protos
 
-    from .display import FINISH_MEANINGS
+    from ..display import FINISH_MEANINGS
 
     match = re.search(r"finish_reason\]\([^)]*\) is (\w+)", text)
     value = match.group(1) if match else ""

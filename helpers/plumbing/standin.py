@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import models as model_names
+from .. import models as model_names
 
 STANDIN_HEADER = "x-gemini-standin"
 
@@ -163,7 +163,7 @@ class StandIn:
         *,
         valid_keys: set[str] | None = None,
         models: dict[str, str] | None = None,
-        description: str = "helpers.standin (echo answers)",
+        description: str = "helpers.plumbing.standin (echo answers)",
         port: int = 0,
         chunk_words: int = 12,
         announce: bool = True,
