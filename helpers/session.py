@@ -1,8 +1,9 @@
 """One call at the top of every notebook: ``settings = helpers.setup("01_text")``.
 
 It finds the key, decides the mode, configures ``google.generativeai`` with
-``transport="rest"``, opens the notebook's cassette, and prints one banner
-line. Notebooks never branch on the mode: only this module knows it.
+``transport="rest"``, tells ``google-genai`` the same through the variables a
+bare ``genai.Client()`` reads, opens the notebook's cassette, and prints the
+banner. Notebooks never branch on the mode: only this module knows it.
 
 * ``live``: calls go to Gemini (or ``GOOGLE_GEMINI_BASE_URL``); default with a key.
 * ``replay``: calls are answered from the cassette; no key, no network. Default
@@ -62,6 +63,12 @@ class Settings:
 
 _current: Settings | None = None
 
+#: The variables a bare ``google.genai.Client()`` reads: the key (``GOOGLE_API_KEY`` wins over
+#: ``GEMINI_API_KEY`` there) and the endpoint.
+GENAI_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
+#: What those variables held before :func:`setup` exported its choice (restored by :func:`teardown`).
+_exported_over: dict[str, str | None] = {}
+
 
 def settings_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment, with names from ``.env`` filling in what is unset there."""
@@ -119,6 +126,7 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
         client_options={"api_endpoint": settings.endpoint},
     )
     retry.install(mode)
+    export_for_genai(settings.endpoint, key.value if key and mode != "replay" else REPLAY_PLACEHOLDER_KEY)
     if mode in ("replay", "record"):
         settings.cassette = open_cassette(
             notebook,
@@ -141,11 +149,46 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
 
 
 def teardown() -> None:
-    """Close the current cassette (writing it in record mode)."""
+    """Close the current cassette (writing it in record mode) and restore what setup exported."""
     global _current
     if _current and _current.cassette:
         _current.cassette.close()
     _current = None
+    restore_environment()
+
+
+def export_for_genai(endpoint: str, key: str) -> None:
+    """Make a learner's bare ``genai.Client()`` use this session's key and endpoint.
+
+    ``google-genai`` reads its key and endpoint from the environment when a
+    client is created with no arguments. The chosen key goes to
+    ``GEMINI_API_KEY`` and ``GOOGLE_API_KEY`` is set aside (it would win
+    there, with a warning), so both SDKs use the same key; in replay the key
+    is a placeholder, which never leaves the machine. The variables change in
+    this Python process only (never on disk) and :func:`teardown` restores
+    them, so running the setup cell again starts from the learner's own.
+    """
+    wanted: dict[str, str | None] = {
+        "GEMINI_API_KEY": key,
+        "GOOGLE_API_KEY": None,
+        "GOOGLE_GEMINI_BASE_URL": None if endpoint == DEFAULT_ENDPOINT else endpoint,
+    }
+    for name, value in wanted.items():
+        _exported_over.setdefault(name, os.environ.get(name))
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def restore_environment() -> None:
+    """Put back the variables :func:`export_for_genai` changed."""
+    for name, value in _exported_over.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _exported_over.clear()
 
 
 atexit.register(teardown)
@@ -164,7 +207,7 @@ def _recording_provenance(settings: Settings) -> dict[str, Any]:
         "endpoint": settings.endpoint,
         "date": date.today().isoformat(),
         "models": [settings.model, settings.embedding_model],
-        "sdk": f"google-generativeai {metadata.version('google-generativeai')}",
+        "sdk": ", ".join(f"{name} {metadata.version(name)}" for name in ("google-generativeai", "google-genai")),
         "note": os.environ.get("GEMINI_PROVENANCE_NOTE", ""),
         # Kept only in cassettes that hold embedding calls (see recording._update_provenance).
         "embeddings": os.environ.get("GEMINI_PROVENANCE_EMBEDDINGS", ""),

@@ -6,8 +6,14 @@ is YAML meant to be read in a diff:
 * ``provenance``: where its responses come from (``recorded`` from Gemini, or
   ``authored``), the endpoint, models, date and SDK version;
 * ``interactions``: request and response bodies stored as parsed JSON, with no
-  headers but the content type, image bytes replaced by their SHA-256 digest,
-  and an ``origin`` line on every response.
+  headers but the content type (and the few a protocol needs: the Interactions
+  API's revision, the Files API's upload headers), image and file bytes
+  replaced by their SHA-256 digest, and an ``origin`` line on every response.
+  A streamed answer in server-sent events (``google-genai``) is stored as its
+  list of events, so a replay yields the same chunks, split where they were.
+
+Both SDKs are recorded: ``google-generativeai`` through ``requests`` and
+``google-genai`` through ``httpx2`` (vcrpy patches both).
 
 Requests are matched on method, path, page (of a paged list) and
 JSON-normalised body, so the host (a gateway, a stand-in, Gemini itself) and
@@ -19,14 +25,18 @@ serializer refuses to write a cassette that still contains it.
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import vcr
 import yaml
@@ -39,7 +49,11 @@ from .standin import STANDIN_HEADER
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Base64 strings longer than this inside ``inlineData`` are stored as a digest.
 INLINE_DATA_LIMIT = 256
+#: Response headers a replay needs: the Files API's resumable upload reads its ``x-goog-upload-*`` headers.
 KEPT_RESPONSE_HEADERS = ("content-type", STANDIN_HEADER)
+KEPT_RESPONSE_HEADER_PREFIX = "x-goog-upload-"
+#: Request headers kept to document a recording (never matched on): the Interactions API's revision.
+KEPT_REQUEST_HEADERS = ("content-type", "api-revision")
 
 
 class CassetteProblem(Exception):
@@ -133,11 +147,28 @@ def prompt_of(body: Any) -> str:
         return " | ".join(prompt_of(r) for r in body["requests"])
     if "content" in body:  # embedContent
         return " ".join(p.get("text", "") for p in body["content"].get("parts", []))
+    if "input" in body:  # the Interactions API: a string, a list of content or of turns
+        return _interaction_input_text(body["input"])
     contents = body.get("contents") or []
     if not contents:
         return ""
     parts = contents[-1].get("parts", [])
     return " ".join(p.get("text", "[image]") for p in parts)
+
+
+def _interaction_input_text(value: Any) -> str:
+    """The learner's text in an Interactions API ``input``: its last turn when it is a list of turns."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        if "content" in value:
+            return _interaction_input_text(value["content"])
+        return str(value.get("text", f"[{value.get('type', 'content')}]"))
+    if isinstance(value, list) and value:
+        if all(isinstance(item, dict) and "role" in item for item in value):
+            return _interaction_input_text(value[-1])
+        return " ".join(_interaction_input_text(item) for item in value)
+    return ""
 
 
 # --- hooks --------------------------------------------------------------------
@@ -146,7 +177,7 @@ def prompt_of(body: Any) -> str:
 def clean_request(request: VcrRequest) -> VcrRequest:
     """Keep only what matching needs: no headers, images as digests."""
     for name in list(request.headers):
-        if name.lower() != "content-type":
+        if name.lower() not in KEPT_REQUEST_HEADERS:
             del request.headers[name]
     body = parse_body(request.body)
     if isinstance(body, (dict, list)):
@@ -176,11 +207,26 @@ def response_cleaner(
             origin = f"authored: served by a local stand-in ({_first(standin)}), not by Gemini"
         else:
             origin = f"recorded from {endpoint} on {date.today().isoformat()}"
-        response["headers"] = {k: v for k, v in headers.items() if k in KEPT_RESPONSE_HEADERS}
+        response["headers"] = {k: _without_key(v) for k, v in headers.items() if _kept_response_header(k)}
         response["origin"] = origin
         return response
 
     return clean_response
+
+
+def _kept_response_header(name: str) -> bool:
+    return name in KEPT_RESPONSE_HEADERS or name.startswith(KEPT_RESPONSE_HEADER_PREFIX)
+
+
+def _without_key(value: Any) -> Any:
+    """A header value with any ``key=`` query parameter removed (an upload URL may carry one)."""
+    if isinstance(value, list):
+        return [_without_key(v) for v in value]
+    if not isinstance(value, str) or "key=" not in value:
+        return value
+    parts = urlsplit(value)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "key"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _first(value: Any) -> str:
@@ -248,21 +294,65 @@ class CassetteSerializer:
         }
 
 
+def _is_event_stream(headers: dict[str, Any]) -> bool:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return "text/event-stream" in _first(content_type)
+
+
+def sse_events(text: str) -> list[dict[str, Any]]:
+    """Server-sent events as a list: each event's fields, its ``data`` parsed as JSON when it is."""
+    events = []
+    for block in re.split(r"\r?\n\r?\n", text.replace("\r\n", "\n")):
+        if not block.strip():
+            continue
+        event: dict[str, Any] = {}
+        for line in block.split("\n"):
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            event[name] = event[name] + "\n" + value if name in event else value
+        if "data" in event:
+            with contextlib.suppress(ValueError):  # data that is not JSON stays text
+                event["data"] = digest_inline_data(json.loads(event["data"]))
+        events.append(event)
+    return events
+
+
+def sse_text(events: list[dict[str, Any]]) -> str:
+    """The body of a stream from :func:`sse_events`' list, one event after another."""
+    blocks = []
+    for event in events:
+        lines = []
+        for name, value in event.items():
+            text = json.dumps(value, ensure_ascii=False) if name == "data" and not isinstance(value, str) else value
+            lines.extend(f"{name}: {line}" for line in str(text).split("\n"))
+        blocks.append("\r\n".join(lines) + "\r\n\r\n")
+    return "".join(blocks)
+
+
+def _stored_body(body: Any, headers: dict[str, Any]) -> dict[str, Any]:
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else (body or "")
+    if _is_event_stream(headers):
+        return {"events": sse_events(text)}
+    parsed = parse_body(body)
+    return {"json": parsed} if isinstance(parsed, (dict, list)) else {"string": text}
+
+
 def _interaction_out(interaction: dict[str, Any]) -> dict[str, Any]:
     request, response = interaction["request"], interaction["response"]
-    body = response.get("body", {}).get("string", "")
-    parsed = parse_body(body)
+    request_headers = {k.lower(): _first(v) for k, v in (request.get("headers") or {}).items()}
+    kept = {k: v for k, v in request_headers.items() if k in KEPT_REQUEST_HEADERS and k != "content-type"}
     return {
         "request": {
             "method": request["method"],
             "uri": request["uri"],
+            **({"headers": kept} if kept else {}),
             "body": parse_body(request.get("body")),
         },
         "response": {
             "origin": response.get("origin", "unknown"),
             "status": response["status"],
             "headers": response.get("headers", {}),
-            "body": {"json": parsed} if isinstance(parsed, (dict, list)) else {"string": body},
+            "body": _stored_body(response.get("body", {}).get("string", ""), response.get("headers", {})),
         },
     }
 
@@ -273,13 +363,20 @@ def _interaction_in(item: dict[str, Any]) -> dict[str, Any]:
         raise TypeError("its request method and uri must be text")
     body = request.get("body")
     stored = response["body"]
-    text = json.dumps(stored["json"], ensure_ascii=False) if "json" in stored else stored["string"]
+    if "events" in stored:
+        text = sse_text(stored["events"])
+    elif "json" in stored:
+        text = json.dumps(stored["json"], ensure_ascii=False)
+    else:
+        text = stored["string"]
+    headers = {"content-type": ["application/json"]} if body is not None else {}
+    headers.update({k: [v] for k, v in (request.get("headers") or {}).items()})
     return {
         "request": {
             "method": request["method"],
             "uri": request["uri"],
             "body": None if body is None else json.dumps(body, ensure_ascii=False),
-            "headers": {"content-type": ["application/json"]} if body is not None else {},
+            "headers": headers,
         },
         "response": {
             "origin": response.get("origin", "unknown"),
@@ -355,6 +452,25 @@ def _check_text(path: Path) -> None:
         ) from None
 
 
+def play_least_played(cassette: Cassette, request: VcrRequest) -> dict[str, Any]:
+    """Play the matching response played least often, the earliest on a tie.
+
+    vcrpy's own ``allow_playback_repeats`` plays the first match every time,
+    so a request sent several times with different answers (polling an
+    Interaction running in the background until it completes) would get the
+    first answer forever. Least-played-first gives the recorded answers in
+    their order, and a re-run cell the same sequence again.
+    """
+    matches = list(cassette._responses(request))
+    if not matches:
+        raise vcr.errors.UnhandledHTTPRequestError(f"{cassette._path} has no recording of {request!r}")
+    index, response = min(matches, key=lambda match: (cassette.play_counts[match[0]], match[0]))
+    if cassette.play_counts[index] == 0 and index < cassette._loaded_count:
+        cassette._played_interactions.append((cassette.data[index][0], response))
+    cassette.play_counts[index] += 1
+    return response
+
+
 def _save_as_is(request: VcrRequest, response: dict[str, Any]) -> tuple[VcrRequest, dict[str, Any]]:
     """A save hook that changes nothing (see ``before_save_interaction`` in :func:`open_cassette`)."""
     return request, response
@@ -401,6 +517,7 @@ def open_cassette(
         cassette = context.__enter__()
     except CassetteProblem as error:
         raise CassetteProblem(f"{path} cannot be used: {error}. Restore it with git or re-record it.") from None
+    cassette.play_response = functools.partial(play_least_played, cassette)
     provenance = dict(provenance or {})
     embeddings_note = str(provenance.pop("embeddings", "") or "")
     if recording:
