@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from . import keys, models
 from .plumbing import errors, retry
@@ -138,7 +140,7 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
     _install_hooks(settings)
     _current = settings
     if not quiet:
-        print(banner(settings))
+        _show(banner(settings))
         if mode == "replay" and key is None:
             from .plumbing.project import launch_hint  # on Colab and Binder only: how to add a key there
 
@@ -229,29 +231,75 @@ def describe_provenance(provenance: Mapping[str, Any]) -> str:
     source = provenance.get("source", "unknown")
     when = provenance.get("date", "an unknown date")
     if source == "recorded":
-        return f"recorded from Gemini ({provenance.get('endpoint', '?')}) on {when}"
+        return f"recorded from Gemini ({shown_endpoint(str(provenance.get('endpoint', '?')))}) on {when}"
     if source == "authored":
-        return f"AUTHORED on {when}, not recorded from Gemini: written to be faithful, see the README"
+        return f"AUTHORED on {when}, not recorded from Gemini (see the README)"
     if source == "mixed":
         return f"partly AUTHORED, partly recorded from Gemini, on {when}"
     return "of unknown origin (the cassette has no provenance block)"
 
 
-def banner(settings: Settings) -> str:
-    """The one line a notebook prints about mode, models and responses."""
-    models_part = f"model {settings.model}, embeddings {settings.embedding_model}"
+def shown_endpoint(endpoint: str) -> str:
+    """An endpoint as it may be shown: no user, password or ``key=`` parameter in it."""
+    parts = urlsplit(endpoint)
+    host = parts.netloc.rpartition("@")[2]
+    query = "&".join(p for p in re.split(r"[&;]", parts.query) if p and not p.lower().startswith("key="))
+    return urlunsplit(parts._replace(netloc=host, query=query))
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What a notebook shows about its session: a short block, rendered in Jupyter, plain elsewhere."""
+
+    rows: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        width = max(len(label) for label, _ in self.rows)
+        return "\n".join(f"{label.ljust(width)}  {value}" for label, value in self.rows)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(f"> **{label}** {_markdown_code_spans(value)}  " for label, value in self.rows)
+
+
+def _markdown_code_spans(value: str) -> str:
+    """Model names, files and endpoints in a banner value as code."""
+    return re.sub(r"((?:gemini|text-embedding|embedding)-[\w.-]+|\S+\.yaml|https?://\S+)", r"`\1`", value)
+
+
+def banner(settings: Settings) -> Banner:
+    """Mode, models and where the answers come from, at a glance."""
+    models_row = ("Models", f"{settings.model} · embeddings {settings.embedding_model}")
     if settings.mode == "replay":
         assert settings.cassette is not None
-        return (
-            f"Mode: replay (no key needed) · {models_part} · responses from "
-            f"{_relative(settings.cassette.path)}, {describe_provenance(settings.provenance)}."
+        return Banner(
+            (
+                ("Mode", "replay: answers come from a recording; no key, no network"),
+                models_row,
+                ("Answers", _relative(settings.cassette.path)),
+                ("Source", describe_provenance(settings.provenance)),
+            )
         )
-    where = "" if settings.endpoint == DEFAULT_ENDPOINT else f" via {settings.endpoint}"
-    key = f"key {settings.key}" if settings.key else "no key"
+    where = ("Endpoint", shown_endpoint(settings.endpoint)) if settings.endpoint != DEFAULT_ENDPOINT else None
+    key = ("Key", str(settings.key) if settings.key else "none")
     if settings.mode == "record":
         assert settings.cassette is not None
-        return f"Mode: record · {models_part}{where} · {key} · writing {_relative(settings.cassette.path)}."
-    return f"Mode: live · {models_part}{where} · {key}."
+        mode = ("Mode", f"record: live calls, written to {_relative(settings.cassette.path)}")
+    else:
+        mode = ("Mode", "live: every call goes to Gemini")
+    return Banner(tuple(row for row in (mode, models_row, where, key) if row is not None))
+
+
+def _show(shown: Banner) -> None:
+    """Render the banner in IPython; print it as text elsewhere."""
+    if _shell() is None:
+        print(shown)
+        return
+    from IPython.display import display
+
+    display(shown)
 
 
 def _shell() -> Any:

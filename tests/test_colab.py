@@ -107,6 +107,7 @@ def test_first_cell_on_simulated_colab_clones_installs_and_moves_in(
 ) -> None:
     ipython, spy = shell
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(os.path, "isdir", lambda path: path == "/content/series/helpers")  # the clone worked
     assert ipython.run_cell(project.colab_cell()).success
     clone, pip, cd = spy.calls
     assert clone == (
@@ -117,6 +118,19 @@ def test_first_cell_on_simulated_colab_clones_installs_and_moves_in(
     assert pip[:2] == ("%", "pip") and pip[2] == f"install --quiet {' '.join(project.pinned())}"
     assert cd == ("%", "cd", "/content/series/notebooks")
     assert sys.path[0] == "/content/series"
+
+
+def test_first_cell_on_colab_stops_loudly_when_the_clone_fails(
+    shell: tuple[InteractiveShell, Spy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed clone must stop the notebook here, not one cell later with ModuleNotFoundError: helpers."""
+    ipython, spy = shell
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(os.path, "isdir", lambda path: False)  # the clone failed: no folder
+    result = ipython.run_cell(project.colab_cell())
+    assert not result.success and "Could not fetch" in str(result.error_in_exec)
+    assert "run this cell again" in str(result.error_in_exec)
+    assert len(spy.calls) == 1, "nothing is installed after a failed clone"
 
 
 def _colab(monkeypatch: pytest.MonkeyPatch, secrets: dict[str, str], denied: tuple[str, ...] = (), slow=()) -> None:
@@ -187,8 +201,8 @@ def test_colab_without_the_secret_replays_and_says_how_to_add_it(
     assert keys.find_key({}, env_file=_no_env_file()) is None
     _replayable("00_setup")
     settings = helpers.setup("00_setup")
-    banner, hint = capsys.readouterr().out.splitlines()
-    assert settings.mode == "replay" and banner.startswith("Mode: replay")
+    *banner, hint = capsys.readouterr().out.splitlines()
+    assert settings.mode == "replay" and banner[0].startswith("Mode     replay")
     assert "secret named GEMINI_API_KEY" in hint and "Notebook access" in hint
 
 
@@ -220,7 +234,7 @@ def test_binder_banner_says_how_to_paste_a_key(
     assert "ask_for_key=True" in capsys.readouterr().out
     monkeypatch.delenv("BINDER_REPO_URL")
     helpers.setup("00_setup")
-    assert len(capsys.readouterr().out.splitlines()) == 1, "elsewhere the banner is one line, as nbval stored it"
+    assert "ask_for_key" not in capsys.readouterr().out, "elsewhere the banner alone, as nbval stored it"
 
 
 def test_readme_badges_match_project() -> None:

@@ -38,3 +38,14 @@ def test_notebook_code_names_no_model_literally() -> None:
             if cell["cell_type"] == "code" and any(f'"{n}"' in source or f"'{n}'" in source for n in names):
                 offenders.append(f"{path.name}: {source.splitlines()[0]}")
     assert offenders == []
+
+
+def test_notebooks_are_stored_with_the_kernelspec_jupyterlab_writes() -> None:
+    """Opening a notebook must not mark it modified: its kernelspec is the installed kernel's own."""
+    import nbformat
+
+    from helpers.plumbing import refresh
+
+    expected = refresh.kernelspec()
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        assert nbformat.read(path, as_version=4).metadata.kernelspec == expected, path.name

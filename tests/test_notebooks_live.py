@@ -52,7 +52,7 @@ def test_notebook_runs_live_against_the_standin(name: str, echo_server: StandIn,
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     texts = _texts(notebook)
-    assert any("Mode: live" in t and echo_server.url in t for t in texts)
+    assert any("live: every call goes to Gemini" in t and echo_server.url in t for t in texts)
     assert len(echo_server.received) > before, "the notebook made no call to the endpoint"
     assert all(r["key"] == FAKE_KEY for r in echo_server.received[before:])
     assert not any(FAKE_KEY in t for t in texts)

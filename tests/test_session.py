@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -57,8 +58,25 @@ def test_replay_banner_says_authored_when_recorded_from_standin(
     settings = helpers.setup("t_banner")
     line = capsys.readouterr().out
     assert settings.mode == "replay"
-    assert "Mode: replay" in line and "AUTHORED" in line and "not recorded from Gemini" in line
+    assert "replay: answers come from a recording" in line and "AUTHORED" in line
+    assert "not recorded from Gemini" in line
     assert "t_banner.yaml" in line and settings.model in line
+    assert max(len(row) for row in line.splitlines()) <= 100, "a block that reads at a glance, no wrapped line"
+
+
+def test_banner_renders_as_markdown_in_jupyter(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    _record_small_cassette(live_against, monkeypatch, "t_banner_md")
+    settings = helpers.setup("t_banner_md", quiet=True)
+    rendered = session.banner(settings)._repr_markdown_()
+    assert rendered.startswith("> **Mode** replay") and "t_banner_md.yaml`" in rendered
+    assert f"`{settings.model}`" in rendered and "**Source** AUTHORED" in rendered
+
+
+def test_banner_shows_an_endpoint_without_its_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cr3t-in-the-url"
+    for endpoint in (f"https://gw.example/?key={secret}", f"https://user:{secret}@gw.example"):
+        shown = session.shown_endpoint(endpoint)
+        assert secret not in shown and "gw.example" in shown and "removed" not in shown
 
 
 def test_replay_banner_says_recorded_when_the_server_is_not_a_standin(
@@ -105,7 +123,7 @@ def test_live_banner_masks_key(live_against: StandIn, capsys: pytest.CaptureFixt
     settings = helpers.setup("t_live")
     line = capsys.readouterr().out
     assert settings.mode == "live" and settings.cassette is None
-    assert "Mode: live" in line and "…" + FAKE_KEY[-4:] in line and FAKE_KEY not in line
+    assert "live: every call goes to Gemini" in line and "…" + FAKE_KEY[-4:] in line and FAKE_KEY not in line
     assert live_against.url in line
     answer = genai.GenerativeModel(settings.model).generate_content("Hello")
     assert "Stand-in reply" in answer.text
@@ -141,3 +159,29 @@ def test_a_misspelt_setting_is_warned_about_once_per_setup() -> None:
         warnings.simplefilter("always")
         helpers.setup("t_misspelt", quiet=True)
     assert len([w for w in caught if "GEMINI_MODLE" in str(w.message)]) == 1
+
+
+def test_a_bare_genai_client_uses_the_session_key_and_endpoint(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """google-genai's ``genai.Client()`` with no arguments reaches the same endpoint with the same key."""
+    from google import genai as new_genai
+
+    monkeypatch.setenv("GOOGLE_API_KEY", "another-key-that-would-win-in-google-genai")
+    with pytest.warns(UserWarning, match="differ; using GEMINI_API_KEY"):
+        settings = helpers.setup("t_genai", quiet=True)
+    client = new_genai.Client()
+    answer = client.models.generate_content(model=settings.model, contents="Hello")
+    assert "Stand-in reply" in (answer.text or "")
+    assert live_against.received[-1]["key"] == FAKE_KEY
+    session.teardown()
+    assert os.environ["GOOGLE_API_KEY"] == "another-key-that-would-win-in-google-genai", "restored after teardown"
+
+
+def test_replay_exports_a_placeholder_and_rerunning_setup_does_not_take_it_for_a_key(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record_small_cassette(live_against, monkeypatch, "t_placeholder")
+    helpers.setup("t_placeholder", quiet=True)
+    assert os.environ["GEMINI_API_KEY"] == session.REPLAY_PLACEHOLDER_KEY
+    assert helpers.setup("t_placeholder", quiet=True).mode == "replay"

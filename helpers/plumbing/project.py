@@ -19,7 +19,7 @@ REPOSITORY = "gemini-notebooks/gemini-api-tutorial"
 #: The branch they open.
 BRANCH = "main"
 #: What the Colab cell installs: Colab has the rest (requests, PyYAML, pillow, numpy, ipywidgets).
-COLAB_PACKAGES = ("google-generativeai", "vcrpy", "python-dotenv")
+COLAB_PACKAGES = ("google-generativeai", "google-genai", "vcrpy", "python-dotenv")
 REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
 BADGE_START = "[![Open in Colab]"
 COLAB_CELL_START = "# On Colab only"
@@ -56,11 +56,14 @@ def colab_cell() -> str:
     """
     return (
         f"{COLAB_CELL_START}: fetch the series (helpers, images, recordings). Elsewhere this does nothing.\n"
+        "import os\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         f'    repository = "https://github.com/{REPOSITORY}"\n'
         f"    !test -d /content/series || git clone -q --depth 1 --branch {BRANCH} {{repository}} /content/series\n"
+        '    if not os.path.isdir("/content/series/helpers"):\n'
+        '        raise RuntimeError(f"Could not fetch {repository}: check that the runtime has internet, then run this cell again.")\n'
         f"    %pip install --quiet {' '.join(pinned())}\n"
         '    sys.path.insert(0, "/content/series")\n'
         "    %cd /content/series/notebooks"

@@ -87,7 +87,16 @@ def execute(path: Path) -> nbformat.NotebookNode:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    notebook.metadata["kernelspec"] = kernelspec()
     return notebook
+
+
+def kernelspec(name: str = "python3") -> dict[str, str]:
+    """The kernelspec block JupyterLab writes for kernel ``name`` (it rewrites a different one on open)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": name}
 
 
 def refresh_outputs(name: str) -> nbformat.NotebookNode:
