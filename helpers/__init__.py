@@ -14,13 +14,25 @@ where the API key comes from, and ``recording`` for the cassettes.
 """
 
 import importlib
+import sys
 from typing import Any
 
-from .display import md, show, show_chat, show_stream
-from .keys import mask
-from .models import DEFAULT_EMBEDDING_MODEL, DEFAULT_TEXT_MODEL
-from .plumbing.sdk import SDK_NOTICE, sdk_notice  # first: it imports the SDK and decides how its warnings are shown
-from .session import Settings, setup
+try:
+    from .display import md, show, show_chat, show_stream
+    from .keys import mask
+    from .models import DEFAULT_EMBEDDING_MODEL, DEFAULT_TEXT_MODEL
+    from .plumbing.sdk import SDK_NOTICE, sdk_notice  # first: it imports the SDK and decides how its warnings show
+    from .session import Settings, setup
+except ModuleNotFoundError as missing:
+    _message = (
+        f"The series' helpers need the package {missing.name!r}, which this Python ({sys.executable}) does not "
+        "have: it is not the series' environment. Use `bash scripts/start` (JupyterLab) or "
+        "`.venv/bin/python -m helpers ...` from the repository's top folder, or install what the series needs "
+        "into this Python: pip install -r requirements.txt"
+    )
+    if sys.argv[:1] == ["-m"]:  # `python -m helpers ...`: a command line gets a message, not a traceback
+        raise SystemExit(_message) from None
+    raise ModuleNotFoundError(_message, name=missing.name) from None
 
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",

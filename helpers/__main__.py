@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers COMMAND``.
+"""Command line for maintainers and for checking a set-up: python -m helpers COMMAND.
 
 record [NOTEBOOK ...]   re-record cassettes with your key, then refresh outputs
 record --standin [...]  author cassettes against the local stand-in (marked authored)
@@ -30,7 +30,7 @@ AUTHORING_PORT = 47719
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.split("\n\n")[0].strip())
     commands = parser.add_subparsers(dest="command", required=True)
     record = commands.add_parser("record", help="re-record cassettes and refresh stored outputs")
     record.add_argument("notebooks", nargs="*", help="names such as 01_text (default: all)")

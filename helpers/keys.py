@@ -66,12 +66,58 @@ def mask(key: str) -> str:
     return "…" + key[-4:] if len(key) >= 12 else "…" + "*" * 4
 
 
+class UnreadableEnvFile(KeyProblem):
+    """A ``.env`` file that cannot be read at all: its encoding or its permissions."""
+
+
+def readable_env_file(path: Path | None) -> dict[str, str]:
+    """The settings in ``.env``; one that cannot be read at all is warned about and skipped.
+
+    Replay and a key set in the environment need nothing from the file, so an
+    unreadable one (UTF-16 as PowerShell writes it, another encoding, no read
+    permission) must not stop the notebook: the warning says which file and
+    what to do. A line that cannot be parsed still stops it (see :func:`read_env_file`).
+    """
+    if path is None or not path.is_file():
+        return {}
+    try:
+        return read_env_file(path)
+    except UnreadableEnvFile as problem:
+        warnings.warn(f"{problem} Going on without it.", stacklevel=3)
+        return {}
+
+
+def _check_readable(path: Path) -> None:
+    """Raise :class:`UnreadableEnvFile` saying what is wrong, when ``path`` is not readable UTF-8 text."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        raise UnreadableEnvFile(
+            f"{path} cannot be read ({reason}). Make it readable (chmod u+r {path.name}) or delete it."
+        ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableEnvFile(
+            f"{path} is saved as UTF-16 (PowerShell's > and Out-File write that), and a .env file must be "
+            "UTF-8. Save it again as UTF-8 (in PowerShell: Set-Content -Encoding utf8), or recreate it from "
+            ".env.example."
+        ) from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableEnvFile(
+            f"{path} is not UTF-8 text (byte {error.start} is not valid UTF-8): save it again as UTF-8 "
+            "in your editor, or recreate it from .env.example."
+        ) from None
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Read a ``.env`` file; a line that is not ``NAME=value`` is an error.
 
     One ``setup`` reads the file twice (settings, then the key); a file that has
     not changed since is parsed, and warned about, only once.
     """
+    _check_readable(path)
     stat = path.stat()
     return dict(_parse_env_file(path.resolve(), stat.st_mtime_ns, stat.st_size))
 
@@ -154,9 +200,7 @@ def key_from_environment(environ: Mapping[str, str]) -> FoundKey | None:
 
 def key_from_env_file(path: Path | None) -> FoundKey | None:
     """A key from a ``.env`` file, if it holds one."""
-    if path is None or not path.is_file():
-        return None
-    values = read_env_file(path)
+    values = readable_env_file(path)
     for name in KEY_NAMES:
         if values.get(name, "").strip():
             return FoundKey(values[name].strip(), f"{name} in {path}")

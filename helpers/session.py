@@ -76,7 +76,7 @@ def settings_environment(environ: Mapping[str, str] | None = None) -> dict[str, 
     """The environment, with names from ``.env`` filling in what is unset there."""
     environ = dict(os.environ if environ is None else environ)
     env_file = keys.find_env_file()
-    from_file = keys.read_env_file(env_file) if env_file else {}
+    from_file = keys.readable_env_file(env_file)
     names = [n for n in keys.SETTING_NAMES if n not in keys.KEY_NAMES]  # the key: keys.find_key
     return {**{n: from_file[n] for n in names if n in from_file}, **environ}
 

@@ -27,3 +27,28 @@ def test_record_without_key_refuses(capsys: pytest.CaptureFixture[str]) -> None:
 def test_record_unknown_notebook_names_the_known_ones() -> None:
     with pytest.raises(SystemExit, match="No such notebook: 99_nope"):
         main(["record", "99_nope"])
+
+
+def test_outside_the_series_environment_the_command_says_which_python_and_what_to_do() -> None:
+    """`python -m helpers doctor` with a Python that lacks the packages: a message, not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers.plumbing.recording import REPO_ROOT
+
+    bare = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}  # -S: no site-packages, so none of the series' packages
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", "helpers", "doctor"], capture_output=True, text=True, env=bare, cwd=REPO_ROOT
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "not the series' environment" in done.stderr and "scripts/start" in done.stderr
+
+
+def test_help_is_plain_text() -> None:
+    """--help shows no reStructuredText markup."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "helpers", "--help"], capture_output=True, text=True, check=True)
+    assert "``" not in done.stdout and "record" in done.stdout

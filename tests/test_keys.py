@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import keys
+from helpers import keys, session
 
 
 class FakeUserdata:
@@ -116,3 +116,38 @@ def test_prompt_only_when_asked() -> None:
     assert asked == []
     found = keys.find_key({}, env_file=Path("/nonexistent/.env"), prompt=True, ask=ask)
     assert found is not None and found.value == KEY_A and len(asked) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("GEMINI_API_KEY=abc\n".encode("utf-16"), "UTF-16"),
+        ("# café\nGEMINI_MODE=replay\n".encode("latin-1"), r"not UTF-8 text \(byte 5 "),
+    ],
+)
+def test_a_dotenv_in_another_encoding_is_named_and_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, says: str
+) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match=says) as caught:
+        assert keys.find_key({}) is None  # no key anywhere else: replay, not a traceback
+    assert str(env) in str(caught[0].message) and "Going on without it" in str(caught[0].message)
+    with pytest.warns(UserWarning, match=says):
+        assert session.settings_environment({"GEMINI_MODE": "replay"})["GEMINI_MODE"] == "replay"
+    with pytest.raises(keys.UnreadableEnvFile, match=says):
+        keys.read_env_file(env)
+
+
+def test_an_unreadable_dotenv_says_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / ".env"
+    env.write_text("GEMINI_MODE=replay\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def denied(self: Path) -> bytes:  # what chmod 0 does for anyone but root (the tests may run as root)
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.warns(UserWarning, match="permission denied"):
+        assert keys.find_key({}) is None
