@@ -19,12 +19,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from . import keys, models
 from .plumbing import errors, retry
-from .plumbing.recording import OpenCassette, cassette_path, open_cassette
+
+if TYPE_CHECKING:  # recording (vcrpy, PyYAML) is imported only in the modes that use it
+    from .plumbing.recording import OpenCassette
 from .plumbing.sdk import import_sdk
 
 MODES = ("live", "replay", "record")
@@ -58,7 +60,7 @@ class Settings:
             endpoint=self.endpoint,
             key_masked=self.key.masked() if self.key else "",
             key_source=self.key.source if self.key else "",
-            cassette=_relative(self.cassette.path) if self.cassette else _relative(cassette_path(self.notebook)),
+            cassette=_relative(self.cassette.path if self.cassette else _cassette_path(self.notebook)),
             secret=self.key.value if self.key else "",
         )
 
@@ -130,6 +132,8 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
     retry.install(mode)
     export_for_genai(settings.endpoint, key.value if key and mode != "replay" else REPLAY_PLACEHOLDER_KEY)
     if mode in ("replay", "record"):
+        from .plumbing.recording import open_cassette
+
         settings.cassette = open_cassette(
             notebook,
             recording=mode == "record",
@@ -214,6 +218,12 @@ def _recording_provenance(settings: Settings) -> dict[str, Any]:
         # Kept only in cassettes that hold embedding calls (see recording._update_provenance).
         "embeddings": os.environ.get("GEMINI_PROVENANCE_EMBEDDINGS", ""),
     }
+
+
+def _cassette_path(notebook: str) -> Any:
+    from .plumbing.recording import cassette_path
+
+    return cassette_path(notebook)
 
 
 def _relative(path: Any) -> str:

@@ -49,3 +49,17 @@ def test_notebooks_are_stored_with_the_kernelspec_jupyterlab_writes() -> None:
     expected = refresh.kernelspec()
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         assert nbformat.read(path, as_version=4).metadata.kernelspec == expected, path.name
+
+
+def test_importing_helpers_loads_only_what_a_live_session_needs() -> None:
+    """`import helpers` stays close to the SDK's own import time: no recorder, stand-in or schema checker."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, helpers; "
+        "print(sorted(m for m in ('vcr', 'yaml', 'jsonschema', 'helpers.plumbing.standin', "
+        "'helpers.plumbing.recording', 'ipywidgets', 'google.genai') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
