@@ -482,10 +482,10 @@ def test_hand_edited_response_names_the_cassette(live_against: StandIn, monkeypa
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     document["interactions"][0]["response"]["body"]["json"]["candidates"] = "not a list"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
-    model = genai.GenerativeModel(helpers.setup("t_edited", quiet=True).model)
-    with pytest.raises(Exception) as caught:
-        model.generate_content(PROMPT)
-    message = explained(caught.value)
+    with pytest.raises(Exception) as caught:  # the cassette's digest no longer matches: caught at setup
+        helpers.setup("t_edited", quiet=True)
+    message = errors.explain(caught.value, errors.Context(notebook="t_edited"))
+    assert message is not None
     assert "t_edited.yaml" in message and "edited by hand" in message and "python -m helpers record t_edited" in message
 
 

@@ -166,3 +166,117 @@ def test_a_request_recorded_before_a_save_plays_back_after_it(live_against: Stan
     settings.cassette.save()
     assert [chunk.text for chunk in model.generate_content("Stream me", stream=True) if chunk.parts] == first
     assert len(live_against.received) == 1
+
+
+# --- damage, missing cassettes ------------------------------------------------------------------
+
+
+def _record_two_turns(name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup(name, quiet=True)
+    model = genai.GenerativeModel(settings.model)
+    model.generate_content("First question")
+    model.generate_content("Second question")
+    session.teardown()
+    return switch_to_replay(name, monkeypatch)
+
+
+def test_a_cassette_cut_short_where_the_yaml_stays_valid_is_called_damaged(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _record_two_turns("t_cut", monkeypatch)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("- request:", text.index("- request:") + 1)], encoding="utf-8")  # 1 of 2
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"], "still valid YAML, one interaction"
+    with pytest.raises(Exception, match="cut short") as caught:
+        helpers.setup("t_cut", quiet=True)
+    assert "git checkout -- " in str(caught.value) and "python -m helpers record t_cut" in str(caught.value)
+
+
+def test_a_hand_edited_answer_no_longer_matches_the_digest(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _record_two_turns("t_edit", monkeypatch)
+    path.write_text(path.read_text(encoding="utf-8").replace("Second question", "Third question"), encoding="utf-8")
+    with pytest.raises(Exception, match="edited by hand"):
+        helpers.setup("t_edit", quiet=True)
+
+
+def test_an_empty_cassette_says_it_is_empty(live_against: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _record_two_turns("t_empty", monkeypatch)
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(Exception, match="it is empty") as caught:
+        helpers.setup("t_empty", quiet=True)
+    assert "unknown origin" not in str(caught.value)
+
+
+def test_setup_with_a_misspelt_notebook_name_lists_the_names() -> None:
+    with pytest.raises(Exception, match="no notebook of that name") as caught:
+        helpers.setup("01_txt", quiet=True)
+    assert "Did you mean helpers.setup('01_text')" in str(caught.value) and "00_setup" in str(caught.value)
+
+
+def test_a_deleted_cassette_says_how_to_restore_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GEMINI_CASSETTE_DIR", str(tmp_path))  # 01_text is a notebook, but its cassette is gone
+    with pytest.raises(Exception, match="has no recordings to replay") as caught:
+        helpers.setup("01_text", quiet=True)
+    assert "git checkout -- " in str(caught.value) and "python -m helpers record 01_text" in str(caught.value)
+
+
+def test_every_committed_cassette_carries_a_matching_digest() -> None:
+    from helpers.plumbing.recording import REPO_ROOT, CassetteSerializer
+
+    cassettes = sorted((REPO_ROOT / "notebooks" / "cassettes").glob("*.yaml"))
+    assert cassettes
+    for path in cassettes:
+        CassetteSerializer().deserialize(path.read_text(encoding="utf-8"))  # raises on a missing or wrong digest
+
+
+# --- google-genai: streams, polling, uploads --------------------------------------------------
+
+
+def test_sse_stream_is_stored_as_events_and_replays_the_same_chunks() -> None:
+    from helpers.plumbing.recording import sse_events, sse_text
+
+    body = 'data: {"a": 1}\r\n\r\ndata: {"a": 2}\r\n\r\nevent: done\r\ndata: [DONE]\r\n\r\n'
+    events = sse_events(body)
+    assert events == [{"data": {"a": 1}}, {"data": {"a": 2}}, {"event": "done", "data": "[DONE]"}]
+    assert sse_events(sse_text(events)) == events
+
+
+def test_polling_the_same_request_replays_the_recorded_answers_in_order(tmp_path: Path) -> None:
+    from vcr.request import Request as VcrRequest
+
+    from helpers.plumbing.recording import open_cassette
+
+    url = "http://example.invalid/v1beta/interactions/abc"
+    path = tmp_path / "poll.yaml"
+    opened = open_cassette("poll", recording=True, endpoint="http://example.invalid")
+    opened.close()
+    cassette = opened.cassette
+    for status in ("in_progress", "in_progress", "completed"):
+        cassette.append(
+            VcrRequest("GET", url, None, {}),
+            {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": status}, "origin": "authored"},
+        )
+    played = [cassette.play_response(VcrRequest("GET", url, None, {}))["body"]["string"] for _ in range(4)]
+    assert played == ["in_progress", "in_progress", "completed", "in_progress"], "in order, then the sequence again"
+    assert path.parent.exists()
+
+
+def test_an_upload_url_keeps_its_upload_headers_but_never_a_key() -> None:
+    from helpers.plumbing.recording import response_cleaner
+
+    clean = response_cleaner("http://example.invalid")
+    response = {
+        "status": {"code": 200},
+        "headers": {
+            "X-Goog-Upload-URL": ["https://up.example/upload/v1beta/files?upload_id=xyz&key=AIzaSECRET"],
+            "X-Goog-Upload-Status": ["active"],
+            "Set-Cookie": ["a=b"],
+        },
+    }
+    cleaned = clean(response)
+    assert cleaned is not None
+    assert cleaned["headers"]["x-goog-upload-url"] == ["https://up.example/upload/v1beta/files?upload_id=xyz"]
+    assert cleaned["headers"]["x-goog-upload-status"] == ["active"] and "set-cookie" not in cleaned["headers"]

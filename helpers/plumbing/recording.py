@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import difflib
 import functools
 import hashlib
 import json
@@ -268,6 +269,7 @@ class CassetteSerializer:
             "interactions": [_interaction_out(i) for i in data["interactions"]],
             "version": data.get("version", 1),
         }
+        document["digest"] = interactions_digest(document["interactions"])
         text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
         for secret in self.forbidden:
             if secret and secret in text:
@@ -275,7 +277,9 @@ class CassetteSerializer:
         return text
 
     def deserialize(self, text: str) -> dict[str, Any]:
-        """YAML text -> vcrpy's cassette dict; hand-edits are checked."""
+        """YAML text -> vcrpy's cassette dict; hand-edits and damage are checked."""
+        if not text.strip():
+            raise CassetteProblem("it is empty")
         try:
             document = yaml.load(text, Loader=_SafeLoader)
         except yaml.YAMLError as error:
@@ -293,11 +297,29 @@ class CassetteSerializer:
                 raise CassetteProblem(f"interaction {number} is incomplete (missing {error})") from None
             except (TypeError, AttributeError, ValueError) as error:
                 raise CassetteProblem(f"interaction {number} is malformed ({error})") from None
+        _check_digest(document)
         return {
             "version": document.get("version", 1),
             "interactions": interactions,
             "metadata": {"provenance": document.get("provenance") or {}},
         }
+
+
+def interactions_digest(interactions: list[Any]) -> str:
+    """The SHA-256 of a cassette's interactions, written as its last line, to detect damage."""
+    canonical = json.dumps(interactions, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_digest(document: dict[str, Any]) -> None:
+    """A cassette cut short, or edited by hand, no longer matches the digest it was written with."""
+    stored = document.get("digest")
+    if not stored:
+        raise CassetteProblem("it has no digest line at its end, so it was probably cut short")
+    if stored != interactions_digest(document["interactions"]):
+        raise CassetteProblem(
+            "its interactions no longer match the digest written with them: it was cut short or edited by hand"
+        )
 
 
 def _is_event_stream(headers: dict[str, Any]) -> bool:
@@ -447,15 +469,44 @@ def _update_provenance(open_cassette: OpenCassette) -> None:
     open_cassette.cassette.dirty = True
 
 
+def missing_cassette_message(path: Path, notebook: str) -> str:
+    """What to do when there is no cassette: a misspelt notebook name, or a deleted file."""
+    known = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    if known and notebook not in known:
+        close = difflib.get_close_matches(notebook, known, n=1, cutoff=0.5)
+        suggestion = f" Did you mean helpers.setup({close[0]!r})?" if close else ""
+        return (
+            f"{path} does not exist, so notebook {notebook!r} has no recordings to replay: the series has no "
+            f"notebook of that name.{suggestion} The names are: {', '.join(known)}."
+        )
+    return (
+        f"{path} does not exist, so notebook {notebook} has no recordings to replay. "
+        f"{restore_hint(path, notebook)} With a key, the notebook also runs live without it."
+    )
+
+
+def restore_hint(path: Path, notebook: str) -> str:
+    """How to get a good cassette back: from git, or by recording it again."""
+    try:
+        shown = path.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        shown = path
+    return (
+        f"Restore the committed one with `git checkout -- {shown}` (from the repository's top folder), "
+        f"or re-record it: `python -m helpers record {notebook}` (needs a key)."
+    )
+
+
 def _check_text(path: Path) -> None:
     """vcrpy treats a cassette it cannot decode as empty; say what is wrong instead."""
     try:
-        path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         raise CassetteProblem(
-            f"{path} cannot be used: it is not UTF-8 text (byte {error.start} is not). "
-            "Restore it with git or re-record it."
+            f"{path} cannot be used: it is not UTF-8 text (byte {error.start} is not). {restore_hint(path, path.stem)}"
         ) from None
+    if not text.strip():
+        raise CassetteProblem(f"{path} cannot be used: it is empty. {restore_hint(path, path.stem)}")
 
 
 def play_least_played(cassette: Cassette, request: VcrRequest) -> dict[str, Any]:
@@ -496,7 +547,7 @@ def open_cassette(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
     elif not path.is_file():
-        raise CassetteProblem(f"{path} does not exist, so notebook {notebook} has no recordings to replay")
+        raise CassetteProblem(missing_cassette_message(path, notebook))
     else:
         _check_text(path)
     serializer_name = f"gemini-cassette-{notebook}"
@@ -522,7 +573,7 @@ def open_cassette(
     try:
         cassette = context.__enter__()
     except CassetteProblem as error:
-        raise CassetteProblem(f"{path} cannot be used: {error}. Restore it with git or re-record it.") from None
+        raise CassetteProblem(f"{path} cannot be used: {error}. {restore_hint(path, notebook)}") from None
     cassette.play_response = functools.partial(play_least_played, cassette)
     provenance = dict(provenance or {})
     embeddings_note = str(provenance.pop("embeddings", "") or "")
