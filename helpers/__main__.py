@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 
 import nbformat
@@ -44,7 +46,25 @@ def main(argv: list[str] | None = None) -> int:
     badges.add_argument("--check", action="store_true", help="only report notebooks that differ (exit 1 if any)")
     args = parser.parse_args(argv)
     run = {"record": _record, "outputs": _outputs, "doctor": _doctor, "standin": _standin, "badges": _badges}
-    return run[args.command](args)
+    if args.command != "record":
+        return run[args.command](args)
+    previous = signal.signal(signal.SIGHUP, _hang_up) if hasattr(signal, "SIGHUP") else None
+    try:
+        return run[args.command](args)
+    except KeyboardInterrupt:
+        print(
+            "Stopped: every cassette and notebook not reported 'ok' above is as it was (nothing half-written).",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGHUP, previous)
+
+
+def _hang_up(signum: int, frame: object) -> None:
+    """A closed terminal (SIGHUP) stops a recording the way Ctrl-C does: cleanly, old cassettes kept."""
+    raise KeyboardInterrupt
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -56,26 +76,29 @@ def _record(args: argparse.Namespace) -> int:
         print("Recording calls Gemini and needs a key: set GEMINI_API_KEY (or use a .env file).", file=sys.stderr)
         return 2
     print(
-        f"Recording {len(names)} notebook(s) with key {key} at {session.endpoint_from(session.settings_environment())}"
+        f"Recording {len(names)} notebook(s) with key {key} at "
+        f"{session.shown_endpoint(session.endpoint_from(session.settings_environment()))}"
     )
-    return _report([refresh.record_one(name, {"GEMINI_API_KEY": key.value}) for name in names])
+    return _report(refresh.record_one(name, {"GEMINI_API_KEY": key.value}) for name in names)
 
 
 def _record_against_standin(names: list[str]) -> int:
     sys.path.insert(0, str(REPO_ROOT))
     authoring = importlib.import_module("authoring")
-    outcomes = []
-    for name in names:
-        answerer = authoring.answerer_for(name)
-        with StandIn(answerer, description=answerer.description, port=AUTHORING_PORT) as server:
-            env = {
-                "GEMINI_API_KEY": STANDIN_KEY,
-                "GOOGLE_GEMINI_BASE_URL": server.url,
-                "GEMINI_PROVENANCE_NOTE": answerer.note,
-                "GEMINI_PROVENANCE_EMBEDDINGS": answerer.embedding_note,
-            }
-            outcomes.append(refresh.record_one(name, env))
-    return _report(outcomes)
+
+    def outcomes() -> Iterator[refresh.Outcome]:
+        for name in names:
+            answerer = authoring.answerer_for(name)
+            with StandIn(answerer, description=answerer.description, port=AUTHORING_PORT) as server:
+                env = {
+                    "GEMINI_API_KEY": STANDIN_KEY,
+                    "GOOGLE_GEMINI_BASE_URL": server.url,
+                    "GEMINI_PROVENANCE_NOTE": answerer.note,
+                    "GEMINI_PROVENANCE_EMBEDDINGS": answerer.embedding_note,
+                }
+                yield refresh.record_one(name, env)
+
+    return _report(outcomes())
 
 
 def _outputs(args: argparse.Namespace) -> int:
@@ -87,10 +110,13 @@ def _outputs(args: argparse.Namespace) -> int:
     return _report(outcomes)
 
 
-def _report(outcomes: list[refresh.Outcome]) -> int:
+def _report(outcomes: Iterable[refresh.Outcome]) -> int:
+    """Print each outcome as it arrives (so an interrupted run has said what it finished)."""
+    ok = True
     for outcome in outcomes:
         print(f"{'ok  ' if outcome.ok else 'FAIL'} {outcome.notebook}: {outcome.message} ({outcome.seconds} s)")
-    return 0 if all(o.ok for o in outcomes) else 1
+        ok = ok and outcome.ok
+    return 0 if ok else 1
 
 
 def _doctor(args: argparse.Namespace) -> int:

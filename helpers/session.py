@@ -288,7 +288,7 @@ def banner(settings: Settings) -> Banner:
             (
                 ("Mode", "replay: answers come from a recording; no key, no network"),
                 models_row,
-                ("Answers", _relative(settings.cassette.path)),
+                ("Answers", os.environ.get("GEMINI_CASSETTE_SHOWN_AS") or _relative(settings.cassette.path)),
                 ("Source", describe_provenance(settings.provenance)),
             )
         )

@@ -280,3 +280,60 @@ def test_an_upload_url_keeps_its_upload_headers_but_never_a_key() -> None:
     assert cleaned is not None
     assert cleaned["headers"]["x-goog-upload-url"] == ["https://up.example/upload/v1beta/files?upload_id=xyz"]
     assert cleaned["headers"]["x-goog-upload-status"] == ["active"] and "set-cookie" not in cleaned["headers"]
+
+
+# --- a recording that dies ------------------------------------------------------------------------
+
+KILLED_DURING_CHECK = """
+import os, signal, sys
+from pathlib import Path
+from helpers.plumbing import refresh
+
+def recorded(path):
+    (Path(os.environ["GEMINI_RECORD_DIR"]) / "t_killed.yaml").write_text(
+        "interactions:\\n- request: {method: GET, uri: 'http://h/v1beta/models', body: null}\\n")
+
+def killed(name):  # the terminal closes (or the process is killed) while the new cassette is being checked
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+
+refresh.execute = recorded
+refresh.refresh_outputs = killed
+refresh.record_one("t_killed", {"GEMINI_API_KEY": "not-a-real-key"})
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGHUP", "SIGKILL"])
+def test_a_recording_killed_during_its_replay_check_keeps_the_old_cassette(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signal_name: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from helpers.plumbing.recording import REPO_ROOT
+
+    cassettes = tmp_path / "cassettes"
+    cassettes.mkdir()
+    old = cassettes / "t_killed.yaml"
+    old.write_bytes(b"the committed cassette\n")
+    env = {**os.environ, "GEMINI_CASSETTE_DIR": str(cassettes), "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([sys.executable, "-c", KILLED_DURING_CHECK, signal_name], env=env, cwd=tmp_path)
+    assert done.returncode != 0, "the process was killed"
+    assert old.read_bytes() == b"the committed cassette\n"
+    assert sorted(p.name for p in cassettes.iterdir()) == ["t_killed.yaml"], "nothing half-written beside it"
+
+
+def test_ctrl_c_during_record_says_in_one_line_what_was_kept(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers.__main__ import main
+    from helpers.plumbing import refresh
+
+    def interrupted(name: str, extra_env: object = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(refresh, "record_one", interrupted)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    assert main(["record", "01_text"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "as it was" in err and "Traceback" not in err

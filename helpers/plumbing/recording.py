@@ -210,7 +210,7 @@ def response_cleaner(
             origin = f"authored: served by a local stand-in ({_first(standin)}), not by Gemini"
         else:
             origin = f"recorded from {endpoint} on {date.today().isoformat()}"
-        response["headers"] = {k: _without_key(v) for k, v in headers.items() if _kept_response_header(k)}
+        response["headers"] = {k: _without_key(v) for k, v in sorted(headers.items()) if _kept_response_header(k)}
         response["origin"] = origin
         return response
 

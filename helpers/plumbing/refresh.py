@@ -107,11 +107,17 @@ def refresh_outputs(name: str) -> nbformat.NotebookNode:
 
 
 def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome:
-    """Record one notebook's cassette; keep the old one unless everything ran clean."""
+    """Record one notebook's cassette; keep the old one unless everything ran clean.
+
+    The new cassette is recorded into a scratch folder and checked there (the
+    notebook is replayed from it with no key); only then does one atomic
+    rename put it in place. So however the process ends before both runs are
+    clean (a failed cell, Ctrl-C, a closed terminal, a kill), the committed
+    cassette is untouched.
+    """
     start = time.perf_counter()
     secrets = [value for variable, value in (extra_env or {}).items() if variable in KEY_NAMES]
     target = cassette_dir() / f"{name}.yaml"
-    backup = target.with_suffix(".yaml.previous")
     with tempfile.TemporaryDirectory(prefix="gemini-record-") as scratch:
         recorded = Path(scratch) / f"{name}.yaml"
         try:
@@ -126,15 +132,11 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
             )
         if not _has_interactions(recorded):
             return Outcome(name, False, "the notebook made no API call, so nothing was recorded", _since(start))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        had_previous = target.is_file()
-        if had_previous:
-            shutil.copyfile(target, backup)
-        replaced = False
         try:
-            shutil.copyfile(recorded, target)
-            notebook = refresh_outputs(name)
-            replaced = True
+            # Replay from the scratch folder, while the banner names the place the cassette is going to.
+            shown = str(target.relative_to(REPO_ROOT)) if target.is_relative_to(REPO_ROOT) else str(target)
+            with environment(GEMINI_CASSETTE_DIR=scratch, GEMINI_CASSETTE_SHOWN_AS=shown):
+                notebook = refresh_outputs(name)
         except CellExecutionError as error:
             return Outcome(
                 name,
@@ -142,14 +144,15 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
                 f"replaying the new cassette failed, old one kept: {_last_line(error, secrets)}",
                 _since(start),
             )
-        finally:
-            if not replaced:
-                if had_previous:
-                    os.replace(backup, target)
-                else:
-                    target.unlink(missing_ok=True)
-            backup.unlink(missing_ok=True)
-    nbformat.write(notebook, NOTEBOOK_DIR / f"{name}.ipynb")
+        # Both files staged beside their targets, then renamed one after the other: the rename is atomic.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name(f".{name}.yaml.new")
+        shutil.copyfile(recorded, staged)
+        stored = NOTEBOOK_DIR / f"{name}.ipynb"
+        staged_notebook = stored.with_name(f".{name}.ipynb.new")
+        nbformat.write(notebook, staged_notebook)
+        os.replace(staged, target)
+        os.replace(staged_notebook, stored)
     return Outcome(name, True, f"cassette {target.relative_to(REPO_ROOT)} and outputs updated", _since(start))
 
 
