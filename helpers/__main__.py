@@ -11,9 +11,11 @@ badges [--check]        rewrite every notebook's launch badges and Colab cell fr
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import signal
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 
@@ -89,7 +91,7 @@ def _record_against_standin(names: list[str]) -> int:
     def outcomes() -> Iterator[refresh.Outcome]:
         for name in names:
             answerer = authoring.answerer_for(name)
-            with StandIn(answerer, description=answerer.description, port=AUTHORING_PORT) as server:
+            with _authoring_standin(answerer) as server:
                 env = {
                     "GEMINI_API_KEY": STANDIN_KEY,
                     "GOOGLE_GEMINI_BASE_URL": server.url,
@@ -99,6 +101,19 @@ def _record_against_standin(names: list[str]) -> int:
                 yield refresh.record_one(name, env)
 
     return _report(outcomes())
+
+
+def _authoring_standin(answerer: object, wait: float = 300.0) -> StandIn:
+    """The stand-in on :data:`AUTHORING_PORT`, waiting while another authoring run holds the port."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return StandIn(answerer, description=answerer.description, port=AUTHORING_PORT)  # type: ignore[attr-defined]
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            print(f"Port {AUTHORING_PORT} is busy (another authoring run?); waiting…", file=sys.stderr, flush=True)
+            time.sleep(3)
 
 
 def _outputs(args: argparse.Namespace) -> int:
