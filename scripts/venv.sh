@@ -12,8 +12,11 @@ fi
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 stamp="$venv/.installed-$(cat requirements*.txt pyproject.toml | sha256sum | cut -c1-16)-$(basename "$requirements")"
 if [ ! -f "$stamp" ]; then
-  echo "Installing $requirements into $venv (first run only)…"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  echo "Installing $requirements into $venv (first run only, about two minutes)…"
+  # One line per package, so a long first install shows that it is moving.
+  "$venv/bin/python" -m pip install --disable-pip-version-check -r "$requirements" 2>&1 \
+    | grep --line-buffered -E '^(Collecting|Successfully installed|ERROR|error)' \
+    | sed -u -e 's/^Collecting /  fetching /' -e 's/^Successfully installed .*/  installed./'
   touch "$stamp"
 fi
 export PATH="$PWD/$venv/bin:$PATH"
