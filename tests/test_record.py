@@ -337,3 +337,28 @@ def test_ctrl_c_during_record_says_in_one_line_what_was_kept(
     assert main(["record", "01_text"]) == 130
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "as it was" in err and "Traceback" not in err
+
+
+def test_polling_a_background_interaction_records_each_poll_and_replays_them_in_order(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Record mode sends every GET (the state changes between polls); replay gives the polls back in order."""
+    from google import genai as new_genai
+
+    def poll_until_done(model: str) -> list[str]:
+        client = new_genai.Client()
+        interaction = client.interactions.create(model=model, input="Hello", background=True)
+        statuses = [interaction.status]
+        while statuses[-1] != "completed" and len(statuses) < 10:
+            statuses.append(client.interactions.get(interaction.id).status)
+        return statuses
+
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_poll", quiet=True)
+    recorded = poll_until_done(settings.model)
+    session.teardown()
+    assert recorded[-1] == "completed" and len(recorded) >= 3, recorded
+    switch_to_replay("t_poll", monkeypatch)
+    settings = helpers.setup("t_poll", quiet=True)
+    assert poll_until_done(settings.model) == recorded
+    assert poll_until_done(settings.model) == recorded, "a re-run cell polls the same way again"

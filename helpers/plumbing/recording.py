@@ -528,6 +528,18 @@ def play_least_played(cassette: Cassette, request: VcrRequest) -> dict[str, Any]
     return response
 
 
+def _can_play_while_recording(cassette: Cassette, request: VcrRequest) -> bool:
+    """In record mode: play back a request this run already recorded, except a GET.
+
+    A repeated POST (the same prompt sent again by a later cell or a widget)
+    is played back, so the record run sees exactly what replay will. A GET
+    reads the current state of something (an Interaction running in the
+    background, a file being processed), which changes between calls: it is
+    sent every time, and replay then plays the recorded answers in order.
+    """
+    return request.method != "GET" and Cassette.can_play_response_for(cassette, request)
+
+
 def _save_as_is(request: VcrRequest, response: dict[str, Any]) -> tuple[VcrRequest, dict[str, Any]]:
     """A save hook that changes nothing (see ``before_save_interaction`` in :func:`open_cassette`)."""
     return request, response
@@ -575,6 +587,8 @@ def open_cassette(
     except CassetteProblem as error:
         raise CassetteProblem(f"{path} cannot be used: {error}. {restore_hint(path, notebook)}") from None
     cassette.play_response = functools.partial(play_least_played, cassette)
+    if recording:
+        cassette.can_play_response_for = functools.partial(_can_play_while_recording, cassette)
     provenance = dict(provenance or {})
     embeddings_note = str(provenance.pop("embeddings", "") or "")
     if recording:
