@@ -8,39 +8,98 @@ the local stand-in (``helpers.plumbing.standin``), which answers from
 stand-in. Re-recording with a real key (``python -m helpers record``) replaces
 them with responses recorded from Gemini.
 
-An answers file is a YAML list; each entry answers one prompt::
+An answers file is a YAML list; each entry answers one prompt. Every key of an
+entry is either a *match* (the request must have it) or a *reply* (what the
+stand-in answers)::
 
-    - prompt: Who is the GOAT in the NBA?   # the text of the last user turn, exactly
-      image: rua_augusta.jpg               # optional: a file in images/ sent with it
-      temperature: 0.0                     # optional: only for this temperature
-      candidate: 1                         # optional: only for this candidate index
+    # --- matches (all optional but prompt; the first entry that matches answers) ---
+    - prompt: Who is the GOAT in the NBA?   # the text of the last user turn, exactly (whitespace folded)
+      image: rua_augusta.jpg               # a file in images/ sent with it: inline bytes or an uploaded
+                                           #   file (`file:` is the same key; a list for several files)
+      system: You are a terse assistant.   # the system instruction, exactly (no key: any or none)
+      temperature: 0.0                     # only for this temperature
+      candidate: 1                         # only for this candidate index
+      thinking_level: LOW                  # only for this thinking level (MINIMAL/LOW/MEDIUM/HIGH)
+      api: interactions                    # only for this API: interactions or generateContent
+      function_results:                    # the last turn holds these function results (see below)
+        get_weather: {temperature: 21}
+    # --- replies ---
       text: |                              # the answer, before stop sequences and
         ...                                #   max_output_tokens are applied
-      finish_reason: SAFETY                # optional, for blocked answers
+      json: {name: Ada, born: 1815}        # or: a YAML structure, sent as the JSON answer
+      function_calls:                      # or: function calls (several: parallel calls)
+        - {name: get_weather, args: {city: Lisbon}}
+      thoughts: |                          # the thought summary (sent with include_thoughts)
+        **Weighing the options** ...
+      thinking_tokens: 900                 # thinking spent (default: see below)
+      finish_reason: SAFETY                # for blocked or cut answers (MAX_TOKENS, RECITATION...)
       safety_ratings: {HARM_CATEGORY_DANGEROUS_CONTENT: MEDIUM}
+      block_reason: SAFETY                 # block the prompt itself: no candidates at all
+
+``function_results`` is a list of function names (the last turn returned
+results of exactly these functions, in any order) or a mapping from name to the
+fields its result must hold (``{get_weather: {temperature: 21}}``: the result of
+``get_weather`` has ``temperature: 21``, other fields are not compared). An
+entry with ``function_results`` may leave ``prompt`` out; when it has one,
+``prompt`` is the question that started the turn (the last user text).
+
+An entry whose last turn has media but that names no ``image``/``file`` does
+not match, and one that names none answers only requests without media.
 
 The stand-in applies ``stop_sequences`` and ``max_output_tokens`` itself, so a
 story is authored in full and cut by the stand-in: at the first stop sequence
 exactly as Gemini cuts, and at the token limit by the stand-in's own count
-(words and punctuation marks; Gemini's tokenizer and its thinking differ).
+(words and punctuation marks; Gemini's tokenizer differs). Thinking is counted
+the stand-in's way too: ``thinking_tokens`` when given, else the thought
+summary's tokens times 1, 2, 4 or 8 for MINIMAL, LOW, MEDIUM or HIGH (the
+default level). Thinking spends ``max_output_tokens`` first: when it takes it
+all, the answer comes back with ``MAX_TOKENS`` and no text, as a thinking model
+can answer a small limit. The stand-in also checks a ``json`` (or ``text``)
+answer against the response schema the request asks for, and function calls
+against the declared functions, and refuses with a loud 500 what does not fit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from helpers.plumbing.standin import Reply, Request
+from helpers.plumbing.standin import FunctionCall, Reply, Request
 
 HERE = Path(__file__).resolve().parent
 IMAGES = HERE.parent / "images"
+#: The keys an entry may have that choose which request it answers.
+MATCH_KEYS = {
+    "prompt",
+    "image",
+    "file",
+    "system",
+    "temperature",
+    "candidate",
+    "thinking_level",
+    "api",
+    "function_results",
+}
+#: The keys an entry may have that say what to answer.
+REPLY_KEYS = {
+    "text",
+    "json",
+    "function_calls",
+    "thoughts",
+    "thinking_tokens",
+    "finish_reason",
+    "safety_ratings",
+    "block_reason",
+}
 
 
 def _normal(text: str) -> str:
+    """Whitespace folded, so that YAML line breaks do not matter."""
     return " ".join(text.split())
 
 
@@ -50,6 +109,15 @@ class AuthoredAnswerer:
 
     path: Path
     entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Refuse an entry with a key the format does not know (a typo would silently match everything)."""
+        for entry in self.entries:
+            unknown = set(entry) - MATCH_KEYS - REPLY_KEYS
+            if unknown:
+                raise ValueError(f"{self.path.name}: unknown key(s) {sorted(unknown)} in entry {entry!r}")
+            if "prompt" not in entry and "function_results" not in entry:
+                raise ValueError(f"{self.path.name}: an entry needs prompt (or function_results): {entry!r}")
 
     @property
     def description(self) -> str:
@@ -71,15 +139,11 @@ class AuthoredAnswerer:
         return "Embedding vectors: " + EMBEDDING_NOTE
 
     def reply(self, request: Request) -> Reply:
-        """The authored answer for this prompt (and image, temperature, candidate)."""
+        """The authored answer for this request (prompt, media, system instruction, results...)."""
         for entry in self.entries:
             if _matches(entry, request):
-                return Reply(
-                    text=entry.get("text", ""),
-                    finish_reason=entry.get("finish_reason", "STOP"),
-                    safety_ratings=entry.get("safety_ratings", {}),
-                )
-        raise LookupError(f"no authored answer in {self.path.name} for prompt {request.prompt!r}")
+                return reply_from(entry)
+        raise LookupError(f"no authored answer in {self.path.name} for {_describe(request)}")
 
     def embed(self, text: str, task_type: str, title: str | None, dimensions: int) -> list[float]:
         """A real sentence embedding, lifted to the requested dimension."""
@@ -88,18 +152,92 @@ class AuthoredAnswerer:
         return embed(text, dimensions)
 
 
+def reply_from(entry: dict[str, Any]) -> Reply:
+    """The stand-in reply an entry describes."""
+    text = entry.get("text", "")
+    if "json" in entry:
+        text = json.dumps(entry["json"], ensure_ascii=False, indent=2)
+    calls = [FunctionCall(c["name"], dict(c.get("args") or {})) for c in entry.get("function_calls") or []]
+    tokens = entry.get("thinking_tokens")
+    return Reply(
+        text=text,
+        finish_reason=entry.get("finish_reason", "STOP"),
+        safety_ratings=entry.get("safety_ratings", {}),
+        block_reason=entry.get("block_reason"),
+        thoughts=entry.get("thoughts", ""),
+        thinking_tokens=int(tokens) if tokens is not None else None,
+        function_calls=calls,
+    )
+
+
+def _describe(request: Request) -> str:
+    """What a request was, for the error that says no entry answers it."""
+    if request.function_results:
+        names = ", ".join(r["name"] for r in request.function_results)
+        return f"the function results of {names} (question {request.question!r})"
+    extra = f" with system instruction {request.system!r}" if request.system else ""
+    return f"prompt {request.prompt!r}{extra}"
+
+
+def _digest(name: str) -> str:
+    """The sha256 of a file in images/."""
+    return hashlib.sha256((IMAGES / name).read_bytes()).hexdigest()
+
+
+def _media_match(entry: dict[str, Any], request: Request) -> bool:
+    """The entry's files (``image``/``file``) are exactly the media of the last turn."""
+    named = entry.get("image", entry.get("file"))
+    if named is None:
+        return not request.image_digests
+    names = [named] if isinstance(named, str) else list(named)
+    return sorted(_digest(n) for n in names) == sorted(request.image_digests)
+
+
+def _subset(expected: Any, actual: Any) -> bool:
+    """``expected`` is found in ``actual``: every key given equals, recursively."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and _subset(v, actual[k]) for k, v in expected.items())
+    return expected == actual
+
+
+def _results_match(expected: Any, results: list[dict[str, Any]]) -> bool:
+    """The last turn's function results are the ones an entry names (see the module docstring)."""
+    names = sorted(r["name"] for r in results)
+    if isinstance(expected, list):
+        return sorted(expected) == names
+    if sorted(expected) != names:
+        return False
+    return all(_subset(expected[r["name"]] or {}, r["response"]) for r in results)
+
+
+def _config_match(entry: dict[str, Any], request: Request) -> bool:
+    """Temperature, candidate index and thinking level, when the entry names them."""
+    config = request.config
+    if "temperature" in entry and float(entry["temperature"]) != float(config.get("temperature", -1)):
+        return False
+    if "candidate" in entry and int(entry["candidate"]) != request.candidate_index:
+        return False
+    if "thinking_level" in entry:
+        thinking = config.get("thinkingConfig") or config.get("thinking_config") or {}
+        level = thinking.get("thinkingLevel") or thinking.get("thinking_level") or ""
+        return str(level).upper() == str(entry["thinking_level"]).upper()
+    return True
+
+
 def _matches(entry: dict[str, Any], request: Request) -> bool:
-    if _normal(entry["prompt"]) != _normal(request.prompt):
-        return False
-    if "image" in entry:
-        digest = hashlib.sha256((IMAGES / entry["image"]).read_bytes()).hexdigest()
-        if digest not in request.image_digests:
+    """Whether an entry answers this request."""
+    if "function_results" in entry:
+        if not request.function_results or not _results_match(entry["function_results"], request.function_results):
             return False
-    elif request.image_digests:
+        if "prompt" in entry and _normal(entry["prompt"]) != _normal(request.question):
+            return False
+    elif request.function_results or _normal(entry["prompt"]) != _normal(request.prompt):
         return False
-    if "temperature" in entry and float(entry["temperature"]) != float(request.config.get("temperature", -1)):
+    if "system" in entry and _normal(entry["system"]) != _normal(request.system):
         return False
-    return "candidate" not in entry or int(entry["candidate"]) == request.candidate_index
+    if "api" in entry and entry["api"] != request.api:
+        return False
+    return _media_match(entry, request) and _config_match(entry, request)
 
 
 def answerer_for(notebook: str) -> AuthoredAnswerer:

@@ -54,7 +54,9 @@ def test_notebook_runs_live_against_the_standin(name: str, echo_server: StandIn,
     texts = _texts(notebook)
     assert any("live: every call goes to Gemini" in t and echo_server.url in t for t in texts)
     assert len(echo_server.received) > before, "the notebook made no call to the endpoint"
-    assert all(r["key"] == FAKE_KEY for r in echo_server.received[before:])
+    # The second leg of a resumable upload goes to the upload URL the first leg returned, which is its own
+    # credential: google-genai sends no key there (as to Gemini's upload URLs).
+    assert all(r["key"] == FAKE_KEY for r in echo_server.received[before:] if not r.get("upload_session"))
     assert not any(FAKE_KEY in t for t in texts)
     if name in GENERATES_TEXT:
         assert any("Stand-in reply" in t for t in texts)

@@ -362,3 +362,20 @@ def test_polling_a_background_interaction_records_each_poll_and_replays_them_in_
     settings = helpers.setup("t_poll", quiet=True)
     assert poll_until_done(settings.model) == recorded
     assert poll_until_done(settings.model) == recorded, "a re-run cell polls the same way again"
+
+
+def test_url_safe_base64_inline_bytes_are_stored_as_digests() -> None:
+    """google-genai sends inline bytes as URL-safe base64: they must become a digest, not sit in the cassette."""
+    import base64
+    import json
+
+    from helpers.plumbing.recording import parse_body
+
+    data = bytes(range(256)) * 8  # holds bytes whose base64 has '+' and '/', so URL-safe differs
+    body = {
+        "contents": [
+            {"parts": [{"inlineData": {"mimeType": "audio/wav", "data": base64.urlsafe_b64encode(data).decode()}}]}
+        ]
+    }
+    stored = parse_body(json.dumps(body))
+    assert stored["contents"][0]["parts"][0]["inlineData"]["data"].startswith("sha256:")

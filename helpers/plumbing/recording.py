@@ -103,8 +103,13 @@ def digest_inline_data(value: Any) -> Any:
     data = result.get("data")
     is_blob = "mimeType" in result or "mime_type" in result
     if is_blob and isinstance(data, str) and len(data) > INLINE_DATA_LIMIT and not data.startswith("sha256:"):
-        result["data"] = digest(base64.b64decode(data))
+        result["data"] = digest(decode_base64(data))
     return result
+
+
+def decode_base64(data: str) -> bytes:
+    """Standard or URL-safe base64 (google-genai sends inline bytes URL-safe), padding optional."""
+    return base64.b64decode(data.replace("-", "+").replace("_", "/") + "=" * (-len(data) % 4))
 
 
 def parse_body(body: bytes | str | None) -> Any:
