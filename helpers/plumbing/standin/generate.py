@@ -56,6 +56,8 @@ HARM_PROBABILITIES = ["HARM_PROBABILITY_UNSPECIFIED", "NEGLIGIBLE", "LOW", "MEDI
 BLOCK_REASONS = ["BLOCK_REASON_UNSPECIFIED", "SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT"]
 #: Thinking tokens per token of thought summary, by thinking level.
 LEVEL_FACTORS = {"MINIMAL": 1, "LOW": 2, "MEDIUM": 4, "HIGH": 8}
+#: Gemini 3.8 Flash thinks at MEDIUM when no level is given (Google's Gemini 3 developer guide, Nov 2026).
+DEFAULT_THINKING_LEVEL = "MEDIUM"
 #: What one image (or other media part) counts in the prompt: Gemini's count for an image up to 384 px.
 MEDIA_TOKENS = 258
 
@@ -228,7 +230,7 @@ def thinking_tokens(reply: Reply, thinking: dict[str, Any]) -> int:
     if reply.thinking_tokens is not None:
         spent = int(reply.thinking_tokens)
     else:
-        level = str(pick(thinking, "thinkingLevel") or "HIGH").upper()
+        level = str(pick(thinking, "thinkingLevel") or DEFAULT_THINKING_LEVEL).upper()
         spent = count_tokens(reply.thoughts) * LEVEL_FACTORS.get(level, LEVEL_FACTORS["HIGH"])
     return min(spent, int(budget)) if budget is not None and int(budget) > 0 else spent
 
