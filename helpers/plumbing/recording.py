@@ -52,8 +52,11 @@ INLINE_DATA_LIMIT = 256
 #: The header every stand-in response carries (``helpers.plumbing.standin`` sends it; kept here so that
 #: recording and replay never import the stand-in, which is only needed to author or test).
 STANDIN_HEADER = "x-gemini-standin"
+#: Marks a failure the stand-in serves on purpose, as part of a lesson (a 429 that the learner's own
+#: retry then gets past): recorded even in record mode, where other transient failures are left out.
+LESSON_FAULT_HEADER = "x-gemini-standin-lesson-fault"
 #: Response headers a replay needs: the Files API's resumable upload reads its ``x-goog-upload-*`` headers.
-KEPT_RESPONSE_HEADERS = ("content-type", STANDIN_HEADER)
+KEPT_RESPONSE_HEADERS = ("content-type", STANDIN_HEADER, LESSON_FAULT_HEADER)
 KEPT_RESPONSE_HEADER_PREFIX = "x-goog-upload-"
 #: Request headers kept to document a recording (never matched on): the Interactions API's revision.
 KEPT_REQUEST_HEADERS = ("content-type", "api-revision")
@@ -200,14 +203,18 @@ def response_cleaner(
 
     With ``drop_transient`` (record mode), a transient failure (429, 5xx) is not
     recorded: the retry repeats the call, and a replay must find the answer that
-    followed, not the failed attempt. (vcrpy also runs this hook on every
-    interaction it loads, so replay keeps what the cassette holds.)
+    followed, not the failed attempt. A failure the stand-in marks as a lesson's
+    (:data:`LESSON_FAULT_HEADER`: a 429 that the notebook's own retry gets past)
+    is recorded, and replay plays the failure and then the answer, in order.
+    (vcrpy also runs this hook on every interaction it loads, so replay keeps
+    what the cassette holds.)
     """
 
     def clean_response(response: dict[str, Any]) -> dict[str, Any] | None:
-        if drop_transient and int(response.get("status", {}).get("code", 200)) in TRANSIENT_STATUS_CODES:
-            return None
         headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+        transient = int(response.get("status", {}).get("code", 200)) in TRANSIENT_STATUS_CODES
+        if drop_transient and transient and LESSON_FAULT_HEADER not in headers:
+            return None
         standin = headers.get(STANDIN_HEADER)
         if "origin" in response:  # loaded from a cassette: keep what it says
             origin = response["origin"]
