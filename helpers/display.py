@@ -76,10 +76,15 @@ def describe_candidate(candidate: Any) -> str:
 def show(response: Any) -> None:
     """Render every candidate of a response as Markdown, never raising.
 
-    A stream that has not been read yet is read to its end first.
+    A stream that has not been read yet is read to its end first. Something
+    that is not a response (``None``, text, a number) is not shown as one: the
+    output says what ``show`` expected instead.
     """
     if getattr(response, "_done", True) is False and hasattr(response, "resolve"):
         response.resolve()
+    if not hasattr(response, "candidates") and not hasattr(response, "prompt_feedback"):
+        md(_not_a_response(response))
+        return
     candidates = list(getattr(response, "candidates", []) or [])
     if not candidates:
         feedback = getattr(response, "prompt_feedback", None)
@@ -91,6 +96,22 @@ def show(response: Any) -> None:
         if len(candidates) > 1:
             md(f"**Candidate {number} of {len(candidates)}**")
         md(describe_candidate(candidate))
+
+
+def _not_a_response(value: Any) -> str:
+    """What :func:`show` says when it is given something other than a response."""
+    expected = "`helpers.show` expects a response: what `generate_content` or a chat's `send_message` returns"
+    if value is None:
+        return (
+            f"**Nothing to show:** {expected}, and it got `None`. If that was `response.text`: google-genai gives "
+            "`None` when an answer has no text (blocked, or cut off before any): pass the response itself, "
+            "`helpers.show(response)`, to see why."
+        )
+    if isinstance(value, str):
+        return f"**Not a response:** {expected}, and it got text. To show text as Markdown, use `helpers.md(text)`."
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:60] + "…"
+    return f"**Not a response:** {expected}, and it got {type(value).__name__} `{shown}`."
 
 
 @dataclass

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from . import keys, models
 from .plumbing import errors, retry
@@ -72,6 +71,8 @@ _current: Settings | None = None
 GENAI_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
 #: What those variables held before :func:`setup` exported its choice (restored by :func:`teardown`).
 _exported_over: dict[str, str | None] = {}
+#: What :func:`setup` exported, to tell it from what the learner set since.
+_exported: dict[str, str | None] = {}
 
 
 def settings_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -181,6 +182,7 @@ def export_for_genai(endpoint: str, key: str) -> None:
     }
     for name, value in wanted.items():
         _exported_over.setdefault(name, os.environ.get(name))
+        _exported[name] = value
         if value is None:
             os.environ.pop(name, None)
         else:
@@ -190,11 +192,14 @@ def export_for_genai(endpoint: str, key: str) -> None:
 def restore_environment() -> None:
     """Put back the variables :func:`export_for_genai` changed."""
     for name, value in _exported_over.items():
+        if os.environ.get(name) != _exported.get(name):  # changed since setup exported it: the learner's wins
+            continue
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
     _exported_over.clear()
+    _exported.clear()
 
 
 atexit.register(teardown)
@@ -250,11 +255,8 @@ def describe_provenance(provenance: Mapping[str, Any]) -> str:
 
 
 def shown_endpoint(endpoint: str) -> str:
-    """An endpoint as it may be shown: no user, password or ``key=`` parameter in it."""
-    parts = urlsplit(endpoint)
-    host = parts.netloc.rpartition("@")[2]
-    query = "&".join(p for p in re.split(r"[&;]", parts.query) if p and not p.lower().startswith("key="))
-    return urlunsplit(parts._replace(netloc=host, query=query))
+    """An endpoint as it may be shown: a user, password or ``key=`` parameter in it replaced, once, by a marker."""
+    return errors.shown_endpoint(endpoint)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ import logging
 import os
 import re
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +160,99 @@ def record_cassette(monkeypatch: pytest.MonkeyPatch, name: str, prompts: list[st
     return switch_to_replay(name, monkeypatch)
 
 
+class Canned:
+    """Not Gemini: one fixed answer to every request, as a proxy, a Wi-Fi login page or a broken gateway gives.
+
+    ``stall_after`` bytes of the body are sent, then nothing more for ``stall``
+    seconds (or until the server stops): an answer that started, then stalled.
+    """
+
+    def __init__(
+        self,
+        body: bytes,
+        status: int = 200,
+        content_type: str = "application/json",
+        stall_after: int | None = None,
+        stall: float = 0.0,
+    ) -> None:
+        self.body, self.status, self.content_type = body, status, content_type
+        self.stall_after, self.stall = stall_after, stall
+        self.stopping = threading.Event()
+        self.paths: list[str] = []
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                canned.paths.append(self.path)
+                self.send_response(canned.status)
+                self.send_header("content-type", canned.content_type)
+                self.send_header("content-length", str(len(canned.body)))
+                self.end_headers()
+                try:
+                    if canned.stall_after is None:
+                        self.wfile.write(canned.body)
+                        return
+                    self.wfile.write(canned.body[: canned.stall_after])
+                    self.wfile.flush()
+                    canned.stopping.wait(canned.stall)
+                    self.wfile.write(canned.body[canned.stall_after :])
+                except OSError:  # the client gave up first
+                    self.close_connection = True
+
+            do_GET = do_POST  # noqa: N815 - http.server's name
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Canned:
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+#: A whole answer, as both SDKs read it (the old one asks for it with enums as numbers, which it also reads as names).
+ANSWER = (
+    b'{"candidates":[{"content":{"parts":[{"text":"Hello there."}],"role":"model"},"finishReason":"STOP","index":0}]}'
+)
+#: The page a proxy sends when it cannot reach what is behind it.
+PROXY_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+)
+#: What a Wi-Fi network answers every request with until one logs in.
+LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Hotel Wi-Fi: log in</title></head><body>Room number?</body></html>"
+#: A 200 whose JSON is cut short.
+BROKEN_JSON = b'{"candidates": [{"content": {"parts": [{"text": "Hel'
+
+
+def dead_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return unused.getsockname()[1]
+
+
+def old_model_against(url: str, monkeypatch: pytest.MonkeyPatch, notebook: str = "t_canned") -> genai.GenerativeModel:
+    """Live mode, the old SDK, pointed at ``url``."""
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", url)
+    return genai.GenerativeModel(helpers.setup(notebook, quiet=True).model)
+
+
 # --- no key ---------------------------------------------------------------------
 
 
@@ -293,16 +388,10 @@ def test_timeout_is_retried_then_explained(live_against: StandIn) -> None:
 # --- the network ----------------------------------------------------------------
 
 
-def _unused_port() -> int:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        return unused.getsockname()[1]
-
-
 def test_connection_refused_says_so_and_points_to_replay(
     monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell, capsys: pytest.CaptureFixture[str], no_waiting: list[str]
 ) -> None:
-    endpoint = f"http://127.0.0.1:{_unused_port()}"
+    endpoint = f"http://127.0.0.1:{dead_port()}"
     monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", endpoint)
     run(shell, capsys, 'settings = helpers.setup("t_refused", quiet=True)')
@@ -450,6 +539,20 @@ def test_prompt_not_in_the_recordings_names_notebook_cassette_and_closest(
         "add a key",
         "python -m helpers record t_replay_miss",
     )
+    assert text.startswith("Not in the recording: Replay has no answer for this call")
+    assert "CannotOverwriteExistingCassetteException" not in text
+
+
+def test_a_replay_miss_that_differs_only_in_the_model_says_so(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_cassette(monkeypatch, "t_replay_model", [PROMPT])
+    helpers.setup("t_replay_model", quiet=True)
+    with pytest.raises(Exception) as caught:
+        genai.GenerativeModel("gemini-1.5-flash").generate_content(PROMPT)
+    message = explained(caught.value)
+    assert f"recorded, but for the model {helpers.DEFAULT_TEXT_MODEL}; this call asked for gemini-1.5-flash" in message
+    assert "gemini-1.5-flash is retired" in message and message.count(f"“{PROMPT}”") == 1  # not twice: same text
 
 
 @pytest.mark.parametrize(
@@ -748,3 +851,112 @@ def test_the_text_less_last_chunk_of_a_stream_is_explained(live_against: StandIn
             chunk.text  # noqa: B018 - the article's loop; the last chunk has no text part
     message = errors.explain(caught.value, settings.error_context())
     assert message is not None and "if chunk.parts" in message and "finish reason STOP" in message
+
+
+# --- what a message must not get wrong (google-generativeai) -------------------------------------------
+# The same cases for google-genai are in tests/test_errors_genai.py.
+
+
+def test_a_timeout_after_the_answer_started_is_not_called_a_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Canned(ANSWER, stall_after=20, stall=5) as canned:
+        model = old_model_against(canned.url, monkeypatch)
+        retry.install("live", retry.Policy(attempt_timeout=0.2, attempts=1))
+        with pytest.raises(requests.exceptions.ConnectionError) as caught:
+            model.generate_content(PROMPT)
+    message = explained(caught.value)
+    assert "started answering, then sent nothing more" in message and "request_options" in message
+    assert "was reset" not in message and "keeps its history" in message
+
+
+def test_a_chat_stream_that_timed_out_says_the_chat_holds_the_broken_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """google-generativeai keeps a chat's broken streamed turn until chat.rewind(): the message must say so."""
+    stream = b"[" + ANSWER + b",\r\n" + ANSWER + b"]"
+    with Canned(stream, stall_after=len(ANSWER) + 4, stall=5) as canned:
+        model = old_model_against(canned.url, monkeypatch)
+        retry.install("live", retry.Policy(attempt_timeout=0.2, attempts=1))
+        chat = model.start_chat()
+        response = chat.send_message(PROMPT, stream=True)
+        with pytest.raises(requests.exceptions.ConnectionError) as caught:
+            for _chunk in response:
+                pass
+    message = explained(caught.value)
+    assert "started answering, then sent nothing more" in message and "was reset" not in message
+    assert "chat.rewind()" in message and "keeps its history" not in message
+    with pytest.raises(genai.types.BrokenResponseError):  # what the SDK really does with that chat
+        chat.send_message("Next question.")
+    chat.rewind()
+    assert chat.history == []
+
+
+def test_https_to_a_plain_http_port_is_a_tls_mismatch_not_a_reset(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, no_waiting: list[str]
+) -> None:
+    model = old_model_against(standin.url.replace("http://", "https://"), monkeypatch)
+    with pytest.raises(requests.exceptions.SSLError) as caught:
+        model.generate_content(PROMPT)
+    message = explained(caught.value)
+    assert "does not speak HTTPS" in message and "http://" in message and "GOOGLE_GEMINI_BASE_URL" in message
+    assert "reset" not in message and no_waiting == []  # a handshake that failed does not get better
+
+
+def test_a_scheme_typo_in_the_endpoint_is_not_called_a_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = old_model_against(f"htp://127.0.0.1:{dead_port()}", monkeypatch)
+    with pytest.raises(requests.exceptions.RequestException) as caught:
+        model.generate_content(PROMPT)
+    message = explained(caught.value)
+    assert "GOOGLE_GEMINI_BASE_URL is htp://127.0.0.1" in message and "must start with http:// or https://" in message
+    assert "DNS" not in message and "looked up" not in message
+
+
+def test_a_learners_own_request_elsewhere_is_not_the_endpoint_being_unreachable(
+    live_against: StandIn, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, capsys, 'settings = helpers.setup("t_own_request", quiet=True)\nimport requests')
+    elsewhere = f"http://127.0.0.1:{dead_port()}"
+    result, text = run(shell, capsys, f'requests.get("{elsewhere}/status", timeout=5)')
+    assert isinstance(result.error_in_exec, requests.exceptions.ConnectionError)
+    assert_short(text, f"The request to {elsewhere} failed: the connection was refused", "not a call to Gemini")
+    assert "Cannot reach" not in text and "GOOGLE_GEMINI_BASE_URL" not in text and "replay" not in text
+
+
+def test_a_429_that_asks_for_two_minutes_does_not_say_wait_a_minute(live_against: StandIn) -> None:
+    model = genai.GenerativeModel(helpers.setup("t_long_quota", quiet=True).model)
+    live_against.inject(Fault(**{**QUOTA.__dict__, "retry_delay": "120s"}))
+    with pytest.raises(api.TooManyRequests) as caught:
+        model.generate_content(PROMPT)
+    message = explained(caught.value)
+    assert "Gemini asked to wait 120 s (about 2 min)" in message and "Wait 120 s (about 2 min) and run" in message
+    assert "Wait a minute" not in message and "tried 4 times" in message
+
+
+def test_a_proxys_502_page_is_named_not_quoted(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Canned(PROXY_PAGE, status=502, content_type="text/html") as canned:
+        model = old_model_against(canned.url, monkeypatch)
+        with pytest.raises(api.BadGateway) as caught:
+            model.generate_content(PROMPT)
+    message = explained(caught.value)
+    assert "answered 502 Bad Gateway with an HTML page (“502 Bad Gateway”) from a proxy or gateway" in message
+    assert "<" not in message and "nginx" not in message and "Run the cell again in a minute" in message
+
+
+@pytest.mark.parametrize(
+    ("body", "stream", "words"),
+    [
+        (BROKEN_JSON, False, ["The answer from", "could not be read", "Failed to load JSON", "“{"]),
+        (b"[" + BROKEN_JSON, True, ["The streamed answer from", "the stream ended in the middle of its JSON"]),
+        (LOGIN_PAGE, False, ["answered with an HTML page (“Hotel Wi-Fi: log in”)", "Wi-Fi login page"]),
+    ],
+    ids=["json", "stream", "login-page"],
+)
+def test_an_unreadable_200_says_what_arrived_and_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, body: bytes, stream: bool, words: list[str]
+) -> None:
+    with Canned(body) as canned:
+        model = old_model_against(canned.url, monkeypatch)
+        with pytest.raises(Exception) as caught:  # protobuf's ParseError, or the stream reader's ValueError
+            response = model.generate_content(PROMPT, stream=stream)
+            list(response)
+    message = explained(caught.value)
+    for word in words:
+        assert word in message, (word, message)
+    assert "Run the cell again" in message or "run the cell again" in message

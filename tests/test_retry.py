@@ -21,6 +21,7 @@ from google.api_core.retry import Retry
 import helpers
 from helpers import session
 from helpers.plumbing import errors, retry
+from helpers.plumbing.recording import interactions_digest
 from helpers.plumbing.standin import Fault, StandIn
 from tests.conftest import FAKE_KEY, recorded_cassette, switch_to_replay
 
@@ -280,7 +281,9 @@ def test_replay_does_not_retry_an_error_the_cassette_holds(fake_time: FakeTime) 
             "body": {"json": error},
         },
     }
-    cassette.write_text(yaml.safe_dump({"provenance": {"source": "authored"}, "interactions": [interaction]}))
+    document = {"provenance": {"source": "authored"}, "interactions": [interaction]}
+    document["digest"] = interactions_digest(document["interactions"])  # as a recording writes it
+    cassette.write_text(yaml.safe_dump(document))
     model = genai.GenerativeModel(helpers.setup("t_replay_503", quiet=True).model)
     for _ in range(2):
         with pytest.raises(api.ServiceUnavailable) as caught:

@@ -76,7 +76,7 @@ def test_banner_shows_an_endpoint_without_its_credentials(monkeypatch: pytest.Mo
     secret = "s3cr3t-in-the-url"
     for endpoint in (f"https://gw.example/?key={secret}", f"https://user:{secret}@gw.example"):
         shown = session.shown_endpoint(endpoint)
-        assert secret not in shown and "gw.example" in shown and "removed" not in shown
+        assert secret not in shown and "gw.example" in shown and shown.count("(key removed)") == 1
 
 
 def test_replay_banner_says_recorded_when_the_server_is_not_a_standin(

@@ -1,21 +1,49 @@
 """Turn what goes wrong into a short message that says what to do next.
 
 :func:`explain` maps an exception to such a message (or ``None`` when it has
-nothing better to say than the traceback). :func:`install_handler` makes
-IPython show that message instead of a traceback, and scrubs the key from
-everything the notebook shows: messages, tracebacks (``%tb`` included), error
-values and log lines.
+nothing better to say than the traceback), for both SDKs of the series:
+``google-generativeai`` (Part I: REST through ``requests``, errors from
+``google.api_core``) and ``google-genai`` (Part II: ``httpx2``, errors from
+``google.genai.errors``, and the Interactions client's own classes).
+:func:`install_handler` makes IPython show that message instead of a
+traceback, and scrubs the key from everything the notebook shows: messages,
+tracebacks (``%tb`` in every ``%xmode``), error values and log lines.
+
+What a message claims is what the error shows:
+
+* A failure to connect names the configured endpoint only when an SDK made
+  the call, or the call went to that endpoint; a learner's own request to
+  another address is about that address.
+* A timeout is never called a reset: a timeout once the answer had started
+  (headers or chunks arrived) says so, a TLS failure says what kind, a bad
+  scheme in ``GOOGLE_GEMINI_BASE_URL`` is not called a DNS failure.
+* How often a call was tried is read, not assumed: from this series' retry
+  (``google-generativeai``), from the ``google-genai`` client's tenacity state
+  in the traceback (a bare ``genai.Client()`` does not retry), or from the
+  Interactions client's retry setting. See :mod:`helpers.plumbing.retry`.
+* What a chat still holds after a failure depends on the SDK: an old chat
+  whose streamed turn broke keeps the broken turn until ``chat.rewind()``;
+  every other failure leaves the history as it was.
+* ``google-genai`` does not raise when an answer has no text: ``.text`` is
+  ``None``, and the error comes later, where the cell uses it (a
+  ``TypeError`` or ``AttributeError`` on ``None``). That error is explained
+  only when its line reads ``.text`` of a response that really has none.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
+import ssl
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .. import models
 from . import retry
@@ -27,10 +55,13 @@ KEY_SOURCES_HELP = (
 REPLAY_HELP = "Replay needs no key and no network: set GEMINI_MODE=replay (or remove the key) and run again."
 UNCHANGED = "Nothing was changed: a chat keeps its history as it was before this message."
 REMOVED = "…(key removed)"
+#: What a bare ``genai.Client()`` does about retries, and where the series teaches the setting.
+NO_RETRIES = "a genai.Client() retries only when given HttpRetryOptions (notebook 13 shows how)"
 
+_NOT_REMOVED_YET = r"(?!…\(key removed\))"
 _KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
-_KEY_PARAMETER = re.compile(r"((?:[?&;]|%3[bB]|%26)key(?:=|%3[dD]))[^&;\s'\"]+")
-_KEY_HEADER = re.compile(r"(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+", re.IGNORECASE)
+_KEY_PARAMETER = re.compile(r"((?:[?&;]|%3[bB]|%26)key(?:=|%3[dD]))" + _NOT_REMOVED_YET + r"[^&;\s'\"]+")
+_KEY_HEADER = re.compile(r"(x-goog-api-key['\"]?\s*[:=]\s*['\"]?)" + _NOT_REMOVED_YET + r"[^'\"\s,}]+", re.IGNORECASE)
 
 
 class TutorialError(Exception):
@@ -54,13 +85,31 @@ class Context:
     secret: str = field(default="", repr=False)
 
 
-def scrub(text: str, secret: str = "") -> str:
-    """Remove the key from ``text``: the key itself, anything shaped like one, ``key=`` and key headers."""
-    if secret:
-        text = text.replace(secret, REMOVED)
+def scrub(text: str, secret: str = "", *others: str) -> str:
+    """Remove the key from ``text``: the key itself, anything shaped like one, ``key=`` and key headers.
+
+    Scrubbing twice changes nothing more: what was removed is not removed again.
+    """
+    for value in (secret, *others):
+        if value:
+            text = text.replace(value, REMOVED)
     text = _KEY_SHAPE.sub(REMOVED, text)
     text = _KEY_PARAMETER.sub(rf"\1{REMOVED}", text)
     return _KEY_HEADER.sub(rf"\1{REMOVED}", text)
+
+
+def shown_endpoint(url: str) -> str:
+    """``url`` as a message may show it: a user, password or ``key=`` in it replaced, once, by the marker."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return scrub(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REMOVED}@{netloc.rpartition('@')[2]}"
+    pieces = [p for p in re.split(r"[&;]", parts.query) if p]
+    query = "&".join(f"key={REMOVED}" if p.lower().startswith("key=") else p for p in pieces)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def explain(error: BaseException, context: Context | None = None) -> str | None:
@@ -69,8 +118,131 @@ def explain(error: BaseException, context: Context | None = None) -> str | None:
     for explainer in _EXPLAINERS:
         message = explainer(error, context)
         if message:
-            return scrub(message, context.secret)
+            message = re.sub(r"[ ]{2,}", " ", message).strip()
+            return scrub(message, *_secrets(context, error))
     return None
+
+
+def _secrets(context: Context, error: BaseException | None = None) -> list[str]:
+    """Every key a message or traceback must not show: the session's, the one sent, the environment's."""
+    from ..session import REPLAY_PLACEHOLDER_KEY
+
+    found = [context.secret, _sent_key(error) if error is not None else ""]
+    found += [os.environ.get(name, "") for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY")]
+    return [s for s in dict.fromkeys(found) if len(s) >= 12 and s != REPLAY_PLACEHOLDER_KEY]
+
+
+# --- what an error is about -----------------------------------------------------
+
+#: Which SDK a frame or an exception class belongs to, by module name (the first match wins).
+_SDKS = (
+    ("interactions", ("google.genai._gaos", "google.genai._interactions", "google.genai._interactions_errors")),
+    ("genai", ("google.genai",)),
+    ("generativeai", ("google.generativeai", "google.ai.generativelanguage", "google.api_core")),
+)
+
+
+def _tracebacks(error: BaseException) -> list[TracebackType]:
+    """Every traceback entry of ``error`` and of the exceptions inside it."""
+    found = []
+    for item in retry.causes(error):
+        entry = item.__traceback__
+        while entry is not None:
+            found.append(entry)
+            entry = entry.tb_next
+    return found
+
+
+def _module(entry: TracebackType) -> str:
+    return str(entry.tb_frame.f_globals.get("__name__", ""))
+
+
+def sdk_of(error: BaseException) -> str:
+    """``"generativeai"``, ``"genai"``, ``"interactions"``, or ``""`` when no SDK was involved."""
+    names = [_module(entry) for entry in _tracebacks(error)]
+    names += [type(item).__module__ for item in retry.causes(error)]
+    for sdk, prefixes in _SDKS:
+        if any(name == prefix or name.startswith(prefix + ".") for name in names for prefix in prefixes):
+            return sdk
+    return ""
+
+
+def _requests_of(error: BaseException) -> Iterator[Any]:
+    """The HTTP requests an error holds (``requests``, ``httpx``/``httpx2``, the SDKs' own errors)."""
+    for item in retry.causes(error):
+        attributes = getattr(item, "__dict__", {})
+        for name in ("request", "_request"):
+            if attributes.get(name) is not None:
+                yield attributes[name]
+        response = attributes.get("response")
+        inner = getattr(response, "__dict__", {}) if response is not None else {}
+        for name in ("_request", "request"):
+            if inner.get(name) is not None:
+                yield inner[name]
+
+
+def _url_of(error: BaseException) -> str:
+    for request in _requests_of(error):
+        url = getattr(request, "url", None)
+        if url:
+            return str(url)
+    return ""
+
+
+def _sent_key(error: BaseException) -> str:
+    """The API key the failed request carried in its header ("" if none is known)."""
+    for request in _requests_of(error):
+        try:
+            value = request.headers.get("x-goog-api-key")
+        except Exception:  # an object that only looks like a request
+            continue
+        if value:
+            return value.decode() if isinstance(value, bytes) else str(value)
+    return ""
+
+
+def _place(url: str) -> tuple[str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+    return (parts.hostname, port) if parts.hostname else None
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, without credentials ("" when it has no host)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def _about_endpoint(error: BaseException, context: Context, url: str) -> bool:
+    """Whether the failed call is the series' own: made by an SDK, or sent to the configured endpoint."""
+    if sdk_of(error):
+        return True
+    there, endpoint = _place(url), _place(context.endpoint)
+    return there is not None and there == endpoint
+
+
+def _endpoint(error: BaseException, context: Context) -> str:
+    return shown_endpoint(context.endpoint or _origin(_url_of(error)) or "Gemini")
+
+
+def _is_stream(error: BaseException) -> bool:
+    """Whether the failed call was a stream: by its URL, or by the SDK's stream reader in the traceback."""
+    url = _url_of(error)
+    if "streamGenerateContent" in url or "alt=sse" in url:
+        return True
+    readers = ("_iter_response_stream", "generate_content_stream", "send_message_stream")
+    return any(
+        _module(entry) == "google.api_core.rest_streaming" or entry.tb_frame.f_code.co_name in readers
+        for entry in _tracebacks(error)
+    )
 
 
 # --- messages written elsewhere -------------------------------------------------
@@ -94,28 +266,58 @@ def _retry_error(error: BaseException, context: Context) -> str | None:
     return None
 
 
+def _client_without_key(error: BaseException, context: Context) -> str | None:
+    """``genai.Client()`` raised because it found no key in the environment."""
+    if not isinstance(error, ValueError) or "No API key was provided" not in str(error) or sdk_of(error) != "genai":
+        return None
+    return (
+        "genai.Client() found no API key: without arguments it reads GEMINI_API_KEY (or GOOGLE_API_KEY) from "
+        "the environment. Run the notebook's setup cell first (settings = helpers.setup(...)): it exports the "
+        "key it finds, or in replay a placeholder that never leaves this machine. To get a key: Google AI "
+        f"Studio (https://aistudio.google.com/apikey), then {KEY_SOURCES_HELP}."
+    )
+
+
+def _closed_client(error: BaseException, context: Context) -> str | None:
+    """A call on a ``genai.Client`` that was already closed: most often one that was never kept in a variable."""
+    if not isinstance(error, RuntimeError) or "client has been closed" not in str(error) or not sdk_of(error):
+        return None
+    return (
+        "This call went through a genai.Client that was already closed. A client that is not kept in a "
+        "variable, as in genai.Client().models.generate_content(...), is closed as soon as Python discards "
+        "it, before its call is sent; so is one after its `with` block. Keep it: client = genai.Client() in one "
+        "line, then client.models.generate_content(...)."
+    )
+
+
 # --- replay ---------------------------------------------------------------------
 
 
 def _replay_miss(error: BaseException, context: Context) -> str | None:
     from vcr.errors import CannotOverwriteExistingCassetteException
 
-    if not isinstance(error, CannotOverwriteExistingCassetteException):
+    miss = next((e for e in retry.causes(error) if isinstance(e, CannotOverwriteExistingCassetteException)), None)
+    if miss is None:
         return None
     from .recording import parse_body, prompt_of
 
-    request = error.failed_request
+    request = miss.failed_request
     asked = prompt_of(parse_body(request.body)) if request is not None else ""
-    closest = closest_recorded_request(error.cassette, request)
+    closest = closest_recorded_request(miss.cassette, request)
     closest_prompt = prompt_of(parse_body(closest.body)) if closest is not None else ""
+    difference = difference_from_recording(request, closest, sdk_of(error)) if closest is not None else ""
+    if closest is None:
+        closest_line = "The cassette has no request like it."
+    elif difference and closest_prompt == asked:  # the same text twice would say nothing: the difference does
+        closest_line = ""
+    else:
+        closest_line = f"Closest recorded request: {quote(closest_prompt)}."
     lines = [
-        f"This request is not in the recordings of notebook {context.notebook or '?'} "
-        f"({context.cassette or error.cassette._path}).",
+        "Replay has no answer for this call: it is not in the recordings of notebook "
+        f"{context.notebook or '?'} ({context.cassette or miss.cassette._path}).",
         f"You asked: {quote(asked)} ({request.method} {request.path})." if request is not None else "",
-        f"Closest recorded request: {quote(closest_prompt)}."
-        if closest is not None
-        else "The cassette has no request like it.",
-        difference_from_recording(request, closest) if closest is not None else "",
+        closest_line,
+        difference,
         "Replay can only answer what was recorded. To send this to Gemini, add a key "
         f"({KEY_SOURCES_HELP}) and run the notebook again: it then goes live. "
         f"To store it for replay, re-record: python -m helpers record {context.notebook or 'NOTEBOOK'}",
@@ -123,8 +325,28 @@ def _replay_miss(error: BaseException, context: Context) -> str | None:
     return "\n".join(line for line in lines if line)
 
 
+def _model_named(path: str, body: Any) -> str:
+    """The model a request asked for: in its path, else in its body (the Interactions API)."""
+    from .recording import parse_body
+
+    match = re.search(r"/models/([^/:?]+)", path or "")
+    if match:
+        return match.group(1)
+    parsed = parse_body(body)
+    return models.bare_name(str(parsed.get("model", ""))) if isinstance(parsed, dict) else ""
+
+
+def _model_in(request: Any) -> str:
+    """The model a recorded or failed vcrpy request asked for."""
+    return _model_named(getattr(request, "path", ""), request.body)
+
+
+def _kind_of_call(path: str) -> str:
+    return re.sub(r"/models/[^/:]+", "/models/*", path)
+
+
 def closest_recorded_request(cassette: Any, request: Any) -> Any | None:
-    """The recorded request most like the one that was asked: same path first, then by text."""
+    """The recorded request most like the one that was asked: same path first, same kind of call next, then text."""
     import difflib
 
     from .recording import parse_body, prompt_of
@@ -132,50 +354,77 @@ def closest_recorded_request(cassette: Any, request: Any) -> Any | None:
     if request is None or not cassette.requests:
         return None
     asked = prompt_of(parse_body(request.body))
-    same_path = [r for r in cassette.requests if r.path == request.path and r.method == request.method]
+    same_method = [r for r in cassette.requests if r.method == request.method] or list(cassette.requests)
+    same_path = [r for r in same_method if r.path == request.path]
+    same_kind = [r for r in same_method if _kind_of_call(r.path) == _kind_of_call(request.path)]
     return max(
-        same_path or cassette.requests,
+        same_path or same_kind or same_method,
         key=lambda r: difflib.SequenceMatcher(None, asked, prompt_of(parse_body(r.body))).ratio(),
     )
 
 
-def difference_from_recording(request: Any, recorded: Any) -> str:
-    """When the text is the same, say what else differs: chat history or settings."""
+def _earlier_turns(body: dict[str, Any]) -> int:
+    """How many turns came before the last one: ``contents`` (both SDKs), or an Interactions ``input`` list."""
+    if isinstance(body.get("contents"), list):
+        return len(body["contents"]) - 1
+    given = body.get("input")
+    if not isinstance(given, list):
+        return 0
+    content = ("text", "image", "audio", "document", "video")  # parts of one turn, not turns
+    turns = [i for i in given if isinstance(i, dict) and ("role" in i or i.get("type") not in content)]
+    return max(len(turns) - 1, 0)
+
+
+def _settings_in(body: dict[str, Any]) -> dict[str, Any]:
+    names = ("generationConfig", "generation_config", "systemInstruction", "system_instruction", "tools")
+    return {name: body[name] for name in names if name in body}
+
+
+def difference_from_recording(request: Any, recorded: Any, sdk: str = "") -> str:
+    """When the text is the same, say what else differs: the model, the chat history or the settings."""
     from .recording import parse_body, prompt_of
 
     asked, stored = parse_body(request.body), parse_body(recorded.body)
-    if prompt_of(asked) != prompt_of(stored) or not isinstance(asked, dict) or not isinstance(stored, dict):
+    if prompt_of(asked) != prompt_of(stored):
         return ""
-    earlier, recorded_earlier = len(asked.get("contents", [])) - 1, len(stored.get("contents", [])) - 1
+    asked_model, stored_model = _model_in(request), _model_in(recorded)
+    if asked_model and stored_model and asked_model != stored_model:
+        message = (
+            f"The same prompt is recorded, but for the model {stored_model}; this call asked for {asked_model}. "
+            f"Replay holds answers from {stored_model} only: call it with model=settings.model (and leave "
+            "GEMINI_MODEL unset in replay)."
+        )
+        replacement = models.replacement_for(asked_model)
+        if replacement:
+            message += (
+                f" Besides, {asked_model} is retired: Google has shut it down, so live it answers 404 NOT_FOUND; "
+                f"use {replacement} instead."
+            )
+        return message
+    if not isinstance(asked, dict) or not isinstance(stored, dict):
+        return ""
+    earlier, recorded_earlier = _earlier_turns(asked), _earlier_turns(stored)
     if earlier != recorded_earlier:
+        how = {
+            "genai": "create the chat again (chat = client.chats.create(model=settings.model)) and run its cells "
+            "in order.",
+            "interactions": "run the cells of this conversation in order, from its first.",
+        }.get(sdk, "call chat.rewind() to drop the last turn, or start over with model.start_chat(history=[]).")
         return (
             f"The same message is recorded, but after {recorded_earlier} earlier message(s); this chat "
-            f"sent {earlier}. Re-running a chat cell sends the turn again with a longer history: "
-            "call chat.rewind() to drop the last turn, or start over with model.start_chat(history=[])."
+            f"sent {earlier}. Re-running a chat cell sends the turn again with a longer history: {how}"
         )
-    if asked.get("generationConfig") != stored.get("generationConfig"):
+    if asked.get("previous_interaction_id") != stored.get("previous_interaction_id"):
         return (
-            f"The same prompt is recorded with other settings: recorded {stored.get('generationConfig')}, "
-            f"asked {asked.get('generationConfig')}."
+            "The same input is recorded, but continuing another interaction (previous_interaction_id differs): "
+            "run the cells of this conversation in order, from its first."
+        )
+    if _settings_in(asked) != _settings_in(stored):
+        return (
+            f"The same prompt is recorded with other settings: recorded {_settings_in(stored)}, "
+            f"asked {_settings_in(asked)}."
         )
     return ""
-
-
-def _unreadable_response(error: BaseException, context: Context) -> str | None:
-    """A response the SDK cannot parse: in replay, a hand-edited cassette."""
-    from google.protobuf.json_format import ParseError
-
-    if not isinstance(error, ParseError):
-        return None
-    problem = str(error).splitlines()[0][:200]
-    if context.mode == "replay":
-        cassette = context.cassette or "the cassette"
-        return (
-            f"A recorded response in {cassette} cannot be read by the SDK ({problem}): the cassette "
-            f"was probably edited by hand. Restore it (git checkout -- {cassette}) or re-record it: "
-            f"python -m helpers record {context.notebook or 'NOTEBOOK'}"
-        )
-    return f"The SDK could not read the answer from {context.endpoint or 'Gemini'} ({problem})."
 
 
 def quote(text: str, limit: int = 120) -> str:
@@ -184,33 +433,261 @@ def quote(text: str, limit: int = 120) -> str:
     return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
 
 
+# --- answers that cannot be read --------------------------------------------------
+
+
+def _html_title(text: str) -> str | None:
+    """The title of an HTML page ("" if it has none), or ``None`` when ``text`` is not HTML."""
+    head = text.lstrip()[:1000].lower()
+    if not head.startswith("<") or not any(tag in head for tag in ("<html", "<!doctype html", "<head", "<body")):
+        return None
+    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return " ".join(match.group(1).split())[:80] if match else ""
+
+
+def _as_page(title: str) -> str:
+    return f"an HTML page (“{title}”)" if title else "an HTML page"
+
+
+@dataclass
+class _Unreadable:
+    """An answer an SDK could not read: what was wrong, and the raw text when the error kept it."""
+
+    problem: str
+    raw: str | None
+    stream: bool
+
+
+def _unreadable(error: BaseException) -> _Unreadable | None:
+    import json
+
+    from google.protobuf.json_format import ParseError
+
+    chain = list(retry.causes(error))
+    raw = next((e.doc for e in chain if isinstance(e, json.JSONDecodeError)), None)
+    sdk = sdk_of(error)
+    first_line = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    if isinstance(error, ParseError):
+        return _Unreadable(first_line, raw, False)
+    in_stream_reader = any(_module(e) == "google.api_core.rest_streaming" for e in _tracebacks(error))
+    if isinstance(error, ValueError) and in_stream_reader:  # google-generativeai's stream reader
+        partial = str(error).partition(": ")[2] or None
+        return _Unreadable("the stream ended in the middle of its JSON", partial, True)
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "UnknownApiResponseError" in names and sdk == "genai":
+        raw = raw if raw is not None else str(error).partition("Raw response: ")[2]
+        return _Unreadable("it is not valid JSON", raw, _is_stream(error))
+    if isinstance(error, json.JSONDecodeError) and sdk == "genai":
+        return _Unreadable(f"it is not valid JSON ({error.msg.lower()} at character {error.pos})", error.doc, False)
+    if sdk == "interactions" and (
+        "APIResponseValidationError" in names
+        or ("APIStatusError" not in names and "APIError" in names and getattr(error, "status_code", None) == 200)
+    ):
+        body = getattr(error, "body", None)
+        return _Unreadable(first_line, body if isinstance(body, str) else None, False)
+    if "ValidationError" in names and type(error).__module__.startswith("pydantic") and sdk == "genai":
+        return _Unreadable(first_line, None, False)
+    return None
+
+
+def _unreadable_response(error: BaseException, context: Context) -> str | None:
+    """A response the SDK cannot parse: a proxy's page, a cut or changed answer; in replay, a hand-edited cassette."""
+    found = _unreadable(error)
+    if found is None:
+        return None
+    if context.mode == "replay":
+        cassette = context.cassette or "the cassette"
+        return (
+            f"A recorded response in {cassette} cannot be read by the SDK ({found.problem}): the cassette "
+            f"was probably edited by hand. Restore it (git checkout -- {cassette}) or re-record it: "
+            f"python -m helpers record {context.notebook or 'NOTEBOOK'}"
+        )
+    endpoint = _endpoint(error, context)
+    title = _html_title(found.raw) if found.raw else None
+    shown = " What was shown is all that arrived." if found.stream else ""
+    if title is not None:
+        return (
+            f"{endpoint} answered with {_as_page(title)} instead of Gemini's JSON, so the SDK could not read "
+            f"it.{shown} Something between you and Gemini answered: a Wi-Fi login page (open any web page in a "
+            "browser to log in), a proxy, or a wrong address in GOOGLE_GEMINI_BASE_URL. Fix that, then run the "
+            f"cell again. {REPLAY_HELP}"
+        )
+    what = f"{found.problem}: {quote(found.raw, 80)}" if found.raw else found.problem
+    answer = "The streamed answer" if found.stream else "The answer"
+    return (
+        f"{answer} from {endpoint} could not be read: {what}.{shown} Gemini answers JSON, so the answer was cut "
+        "short or changed on its way (by a proxy, or by the gateway in GOOGLE_GEMINI_BASE_URL). Run the cell "
+        f"again; if it happens every time, check GOOGLE_GEMINI_BASE_URL and the network's proxy. {REPLAY_HELP}"
+    )
+
+
 # --- errors Gemini answers with -------------------------------------------------
 
 
+@dataclass
+class _Refusal:
+    """An error status, whichever SDK raised it."""
+
+    code: int
+    status: str
+    text: str
+    details: list[Any]
+    #: The body was not JSON (a proxy's page or text).
+    raw: bool
+
+
 def _server_text(error: Any) -> str:
-    """Gemini's own words, without the ``POST http://...:`` the SDK puts first."""
+    """Gemini's own words, without the ``POST http://...:`` the old SDK puts first."""
     text = str(getattr(error, "message", "") or error)
     return re.sub(r"^[A-Z]+ \S+: ", "", text).strip()
 
 
-def _tried(error: BaseException, context: Context) -> str:
-    """What the retry did, in one sentence ("" when nothing is known)."""
+def _refusal(error: BaseException) -> _Refusal | None:
+    from google.api_core import exceptions as api
+
+    if isinstance(error, api.GoogleAPICallError):
+        text = _server_text(error)
+        try:
+            body = error.response.json()  # type: ignore[union-attr]
+        except Exception:  # no response kept, or not JSON
+            body = None
+        status = body.get("error", {}).get("status", "") if isinstance(body, dict) else ""
+        raw = error.response is not None and body is None
+        return _Refusal(int(error.code or 0), status, text, retry.error_details(error), raw)
+    genai_errors = sys.modules.get("google.genai.errors")
+    if genai_errors is not None and isinstance(error, genai_errors.APIError):
+        details = error.details if isinstance(error.details, dict) else {}
+        raw = "error" not in details and not isinstance(error.details, list)
+        text = str(error.message or "")
+        return _Refusal(int(error.code or 0), str(error.status or ""), text, retry.error_details(error), raw)
+    interactions = sys.modules.get("google.genai._interactions_errors")
+    if interactions is not None and isinstance(error, interactions.APIStatusError):
+        body = error.body
+        if isinstance(body, dict):
+            inner = body.get("error", body)
+            inner = inner if isinstance(inner, dict) else {}
+            text = str(inner.get("message", "") or error.message)
+            return _Refusal(error.status_code, str(inner.get("status", "")), text, retry.error_details(error), False)
+        return _Refusal(error.status_code, "", str(body or error.message or ""), [], True)
+    return None
+
+
+def _phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "error"
+
+
+def _tried(error: BaseException, context: Context, sdk: str, retriable: bool = True) -> str:
+    """What was tried before the error was raised, in one sentence ("" when nothing is known)."""
     record = retry.retried(error)
-    if record is None:
-        return "This error is in the recording, so replay shows it every time." if context.mode == "replay" else ""
-    if record.attempts <= 1:
-        return "It was not tried again: there was no time left for another attempt."
-    return f"It was tried {record.attempts} times, waiting {record.waited:.0f} s in all, and failed every time."
+    if record is not None:
+        if record.attempts <= 1:
+            return "It was not tried again: there was no time left for another attempt."
+        return f"It was tried {record.attempts} times, waiting {record.waited:.0f} s in all, and failed every time."
+    if context.mode == "replay":
+        return "This error is in the recording, so replay shows it every time."
+    if sdk == "genai":
+        attempts, limit = _tenacity_attempts(error)
+        if attempts is None:
+            return ""
+        if attempts > 1:
+            return f"google-genai tried it {attempts} times (the client's HttpRetryOptions), and it failed every time."
+        if not limit or limit <= 1:
+            return f"google-genai did not try it again: {NO_RETRIES}."
+        return "google-genai did not try it again: the client's HttpRetryOptions do not cover this error."
+    if sdk == "interactions":
+        limit = _interactions_attempts(error)
+        if limit is None:
+            return ""
+        if retriable and limit > 1:
+            return (
+                f"The Interactions client tried it up to {limit} times (what it does unless HttpRetryOptions say "
+                "otherwise), and it failed every time."
+            )
+        return "The Interactions client did not try it again."
+    return ""
+
+
+def _tenacity_attempts(error: BaseException) -> tuple[int | None, int | None]:
+    """How often a ``google-genai`` client tried, and at most would have: from tenacity's state in the traceback."""
+    for entry in _tracebacks(error):
+        if not _module(entry).startswith("tenacity"):
+            continue
+        state = entry.tb_frame.f_locals.get("retry_state")
+        if state is not None and isinstance(getattr(state, "attempt_number", None), int):
+            stop = getattr(getattr(state, "retry_object", None), "stop", None)
+            limit = getattr(stop, "max_attempt_number", None)
+            return state.attempt_number, limit if isinstance(limit, int) else None
+    return None, None
+
+
+def _several_attempts(error: BaseException, sdk: str, retriable: bool) -> bool:
+    """Whether the call was (or, for the Interactions client, may have been) tried more than once."""
+    record = retry.retried(error)
+    if record is not None:
+        return record.attempts > 1
+    if sdk == "genai":
+        return (_tenacity_attempts(error)[0] or 0) > 1
+    return sdk == "interactions" and retriable and (_interactions_attempts(error) or 0) > 1
+
+
+def _interactions_attempts(error: BaseException) -> int | None:
+    """At most how many attempts the Interactions client's retry setting allowed, from the traceback."""
+    for entry in _tracebacks(error):
+        config = entry.tb_frame.f_locals.get("retry_config")
+        if isinstance(config, tuple) and config:
+            max_retries = getattr(config[0], "max_retries", None)
+            if isinstance(max_retries, int):
+                return max_retries + 1
+    return None
+
+
+def _key_shown(error: BaseException, context: Context) -> str:
+    """The key the call carried, masked, and where it came from."""
+    from ..keys import mask
+
+    sent = _sent_key(error)
+    if sent and sent != context.secret:
+        source = next(
+            (f"environment variable {n}" for n in ("GOOGLE_API_KEY", "GEMINI_API_KEY") if os.environ.get(n) == sent),
+            "given to the client in code",
+        )
+        return f"{mask(sent)} (from {source})"
+    if context.key_masked:
+        return f"{context.key_masked} (from {context.key_source})"
+    return mask(sent) if sent else "(none was sent)"
 
 
 def _api_error(error: BaseException, context: Context) -> str | None:
-    from google.api_core import exceptions as api
-
-    if not isinstance(error, api.GoogleAPICallError):
+    answer = _refusal(error)
+    if answer is None:
         return None
-    text = _server_text(error)
-    reasons = f"{error.details} {text}"
-    key = f"{context.key_masked} (from {context.key_source})" if context.key_masked else "(none was sent)"
+    sdk = sdk_of(error)
+    endpoint = _endpoint(error, context)
+    code, text = answer.code, answer.text
+    title = _html_title(text)
+    retriable = code in (408, 409, 429) or code >= 500
+    tried = _tried(error, context, sdk, retriable)
+    if answer.raw or title is not None:
+        what = _as_page(title) if title is not None else f"a text that is not Gemini's JSON ({quote(text, 80)})"
+        if code >= 500:
+            advice = (
+                f"It could not get an answer from Gemini, or had a problem of its own. {tried} {UNCHANGED} Run the "
+                "cell again in a minute; if it keeps happening, check GOOGLE_GEMINI_BASE_URL and the network's proxy."
+            )
+        else:
+            advice = (
+                "Check GOOGLE_GEMINI_BASE_URL (it must be the address of Gemini's API, or of a gateway for it) and "
+                "the network's proxy."
+            )
+        return (
+            f"{endpoint} answered {code} {_phrase(code)} with {what} from a proxy or gateway, not with Gemini's "
+            f"own answer. {advice} {REPLAY_HELP}"
+        )
+    reasons = f"{answer.details} {text}"
+    key = _key_shown(error, context)
     if "API_KEY_INVALID" in reasons or "API key not valid" in text:
         return (
             f"Gemini rejected the API key {key} (400 API_KEY_INVALID). Copy it again from Google AI "
@@ -223,46 +700,75 @@ def _api_error(error: BaseException, context: Context) -> str | None:
             "API use). If your organisation runs a gateway or proxy for Gemini, point the series at it "
             f"with GOOGLE_GEMINI_BASE_URL=https://your-gateway (environment or .env). {REPLAY_HELP}"
         )
-    if isinstance(error, api.NotFound) and "models/" in str(error):
-        return _model_not_found(str(error), context)
-    tried = _tried(error, context)
-    if isinstance(error, api.TooManyRequests):
-        delay = retry.requested_delay(error)
-        wait = f" Gemini asked to wait {delay:g} s." if delay is not None else ""
+    if code == 404:
+        name = _missing_model(error, text)
+        if name:
+            return _model_not_found(name, context, sdk)
+    if code == 429:
+        return _quota(error, answer, tried)
+    if code in (401, 403) and ("unregistered callers" in text or key == "(none was sent)"):
         return (
-            "Quota exhausted (429 RESOURCE_EXHAUSTED): the free tier allows only a few requests per "
-            f"minute and per day, counted per project.{wait} {tried} Wait a minute and run the cell "
-            "again (daily limits reset at midnight Pacific time), use a key from a project with "
-            f"billing, or follow along in replay. {REPLAY_HELP}"
-        ).replace("  ", " ")
-    if isinstance(error, api.PermissionDenied):
+            f"Gemini received no API key with this call ({code} {answer.status or _phrase(code)}). Run the setup "
+            "cell first (settings = helpers.setup(...)): it exports the key it finds for genai.Client(); or "
+            f"{KEY_SOURCES_HELP}. With a gateway in GOOGLE_GEMINI_BASE_URL, check that it passes the "
+            f"x-goog-api-key header on. {REPLAY_HELP}"
+        )
+    if code == 403:
         return (
             f"Gemini refused the call (403 PERMISSION_DENIED) with the key {key}: {text} "
             f"Check that the key belongs to a project with the Gemini API enabled. {REPLAY_HELP}"
         )
-    if isinstance(error, api.ServerError):
+    if code >= 500:
         return (
-            f"Gemini had a temporary problem ({retry.describe(error)}: {text[:200]}). {tried} "
+            f"Gemini had a temporary problem ({code} {_phrase(code)}: {text[:200]}). {tried} "
             f"{UNCHANGED} Run the cell again in a minute. {REPLAY_HELP}"
-        ).replace("  ", " ")
-    if isinstance(error, api.BadRequest):
+        )
+    if code == 400:
         return f"Gemini did not accept the request (400): {text}"
-    return None
+    return f"Gemini answered {code} {answer.status or _phrase(code)}: {text[:300]}"
 
 
-def _model_not_found(text: str, context: Context) -> str:
+def _missing_model(error: BaseException, text: str) -> str:
+    """The model a 404 is about, when the answer names it (or names a model and the request asked for one)."""
     match = re.search(r"models/([\w.\-]+)", text)
-    name = match.group(1) if match else "?"
+    if match:
+        return match.group(1)
+    if "model" not in text.lower():
+        return ""
+    for request in _requests_of(error):
+        try:
+            body = getattr(request, "content", None) or getattr(request, "body", None)
+        except Exception:  # an httpx request whose body was streamed, not kept
+            body = None
+        name = _model_named(urlsplit(str(getattr(request, "url", ""))).path, body)
+        if name:
+            return name
+    return ""
+
+
+def _model_not_found(name: str, context: Context, sdk: str) -> str:
     replacement = models.replacement_for(name)
     embedding = "embed" in name
     variable = "GEMINI_EMBEDDING_MODEL" if embedding else "GEMINI_MODEL"
+    if sdk == "genai":
+        call = (
+            'client.models.embed_content(model="{m}", contents=...)'
+            if embedding
+            else ('client.models.generate_content(model="{m}", ...)')
+        )
+        listing = "client.models.list()"
+    elif sdk == "interactions":
+        call, listing = 'client.interactions.create(model="{m}", ...)', "client.models.list()"
+    else:
+        call = (
+            'genai.embed_content(model="{m}", ...)' if embedding else 'genai.GenerativeModel("{m}") or settings.model'
+        )
+        listing = "genai.list_models()"
     if replacement:
         what = f"The model {name} is retired: Google has shut it down, so it answers 404 NOT_FOUND."
-        use = f'Use {replacement} instead, e.g. genai.GenerativeModel("{replacement}") or settings.model.'
-        if embedding:
-            use = f'Use {replacement} instead, e.g. genai.embed_content(model="{replacement}", ...).'
+        use = f"Use {replacement} instead, e.g. {call.format(m=replacement)}."
     else:
-        where = context.endpoint or "this endpoint"
+        where = shown_endpoint(context.endpoint) if context.endpoint else "this endpoint"
         what = f"The model {name} is unknown to {where} (404 NOT_FOUND): a typo, or a model it does not serve."
         use = (
             f"The series' defaults are {models.DEFAULT_TEXT_MODEL} (text) and "
@@ -270,75 +776,263 @@ def _model_not_found(text: str, context: Context) -> str:
         )
     return (
         f"{what} {use} To use another model in every notebook, set {variable} in .env (or in the "
-        "environment, then restart the kernel) and run the setup cell again. genai.list_models() "
-        "shows what your key can call."
+        f"environment, then restart the kernel) and run the setup cell again. {listing} shows what your key can call."
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 90:
+        return f"{seconds:g} s (about {round(seconds / 60)} min)"
+    return f"{seconds:g} s"
+
+
+def _quota(error: BaseException, answer: _Refusal, tried: str) -> str:
+    delay = retry.requested_delay(error)
+    asked = f"Gemini asked to wait {_duration(delay)}." if delay is not None else ""
+    wait = f"Wait {_duration(delay)}" if delay is not None else "Wait a minute"
+    limits = [
+        str(v.get("quotaId", ""))
+        for d in answer.details
+        if isinstance(d, dict)
+        for v in d.get("violations", []) or []
+        if isinstance(v, dict) and v.get("quotaId")
+    ]
+    which = f" The limit reached: {', '.join(limits)}." if limits else ""
+    return (
+        "Quota exhausted (429 RESOURCE_EXHAUSTED): the free tier allows only a few requests per "
+        f"minute and per day, counted per project.{which} {asked} {tried} {wait} and run the cell "
+        "again (daily limits reset at midnight Pacific time), use a key from a project with "
+        f"billing, or follow along in replay. {REPLAY_HELP}"
     )
 
 
 # --- the network ----------------------------------------------------------------
 
+_TIMEOUTS = {"Timeout", "ReadTimeout", "WriteTimeout", "PoolTimeout", "TimeoutException", "ReadTimeoutError"}
+_CONNECT_FAILURES = {"NewConnectionError", "ConnectError", "ConnectTimeout", "ConnectTimeoutError"}
+_TRANSPORT_MODULES = {"requests", "urllib3", "httpx", "httpx2", "httpcore", "httpcore2", "h11"}
+#: Exception classes (or bases) that mean the request did not get a whole answer: not a bad URL or body.
+_TRANSPORT_ERRORS = {
+    "ConnectionError",
+    "Timeout",
+    "ChunkedEncodingError",
+    "TransportError",
+    "APIConnectionError",
+    "ProtocolError",
+    "ReadTimeoutError",
+    "NewConnectionError",
+    "MaxRetryError",
+    "SSLError",
+    "InvalidSchema",
+    "MissingSchema",
+    "UnsupportedProtocol",
+}
 
-def _network_error(error: BaseException, context: Context) -> str | None:
-    import requests
 
-    if not isinstance(error, requests.exceptions.RequestException):
+def _in_body(error: BaseException) -> bool:
+    """Whether it failed while the answer's body was arriving (its status and headers had come)."""
+    for entry in _tracebacks(error):
+        name = entry.tb_frame.f_code.co_name
+        if _module(entry) == "urllib3.response" or name in ("_receive_response_body", "_iter_response_stream"):
+            return True
+    return False
+
+
+def transport_kind(error: BaseException) -> str | None:
+    """What went wrong on the way: ``scheme``, ``tls``, ``dns``, ``refused``, ``connect_timeout``,
+    ``no_connection``, ``timeout`` (no answer), ``stalled`` (the answer stopped coming), ``broken`` (the
+    connection broke mid-answer), ``reset`` (before any answer); ``None`` when it is not a transport error."""
+    chain = list(retry.causes(error))
+    names = {cls.__name__ for item in chain for cls in type(item).__mro__}
+    modules = {type(item).__module__.split(".")[0] for item in chain}
+    if not names & _TRANSPORT_ERRORS or not (modules & _TRANSPORT_MODULES or "APIConnectionError" in names):
         return None
-    endpoint = context.endpoint or _endpoint_in(error) or "Gemini"
-    if retry.could_not_connect(error):
-        return f"Cannot reach {endpoint}: {_why_unreachable(error, endpoint)} {REPLAY_HELP}"
-    tried = _tried(error, context)
-    if isinstance(error, requests.exceptions.ChunkedEncodingError):
-        return (
-            f"The connection to {endpoint} broke while the answer was arriving: what was shown is all "
-            "that arrived, and a stream is not retried (a second answer would not continue the "
-            f"first). Run the cell again. {REPLAY_HELP}"
-        )
-    if isinstance(error, requests.exceptions.Timeout):
-        return (
-            f"{endpoint} did not answer in time. {tried} {UNCHANGED} Run the cell again; for a long "
-            'answer, allow more time: request_options={"timeout": 300}. '
-            f"{REPLAY_HELP}"
-        ).replace("  ", " ")
-    if isinstance(error, requests.exceptions.ConnectionError):
-        return (
-            f"The connection to {endpoint} was reset before the answer arrived. {tried} {UNCHANGED} "
-            f"Run the cell again in a minute. {REPLAY_HELP}"
-        ).replace("  ", " ")
+    text = " ".join(str(item) for item in chain).lower()
+    if names & {"UnsupportedProtocol", "InvalidSchema", "MissingSchema"}:
+        return "scheme"
+    if any(isinstance(item, ssl.SSLError) for item in chain) or "SSLError" in names:
+        return "tls"
+    if any(isinstance(item, socket.gaierror) for item in chain) or "NameResolutionError" in names:
+        return "dns"
+    if any(isinstance(item, ConnectionRefusedError) for item in chain) or "connection refused" in text:
+        return "refused"
+    if names & {"ConnectTimeout", "ConnectTimeoutError"}:
+        return "connect_timeout"
+    if names & _CONNECT_FAILURES:
+        return "no_connection"
+    body = _in_body(error)
+    if names & (_TIMEOUTS | {"APITimeoutError"}):
+        return "stalled" if body else "timeout"
+    if body or names & {"ChunkedEncodingError", "IncompleteRead"} or "complete message body" in text:
+        return "broken"
+    return "reset"
+
+
+def _read_limit(error: BaseException) -> float | None:
+    """The read timeout the failed request had, when it kept it (``httpx``/``httpx2``)."""
+    for request in _requests_of(error):
+        limits = getattr(request, "extensions", None)
+        limits = limits.get("timeout") if isinstance(limits, dict) else None
+        if isinstance(limits, dict) and isinstance(limits.get("read"), (int, float)):
+            return float(limits["read"])
     return None
 
 
-def _why_unreachable(error: BaseException, endpoint: str) -> str:
-    import socket
+def _timeout_help(sdk: str) -> str:
+    if sdk == "generativeai":
+        return 'request_options={"timeout": 300}'
+    if sdk in ("genai", "interactions"):
+        return "genai.Client(http_options=types.HttpOptions(timeout=300_000)), in milliseconds"
+    return "a longer timeout in the call"
 
-    import requests
-    from urllib3.exceptions import NameResolutionError
 
-    chain = list(retry.causes(error))
-    host = urlsplit(endpoint).hostname or endpoint
-    if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in chain):
+def _chat_after_a_break(sdk: str, stream: bool) -> str:
+    """What a chat holds after its turn broke off (checked against each SDK's chat code)."""
+    if sdk == "generativeai" and stream:
         return (
-            f"the name {host} could not be looked up (DNS): the network is down, or there is a typo "
-            "in GOOGLE_GEMINI_BASE_URL."
+            "If this was a chat's streamed turn (chat.send_message(..., stream=True)), the chat now holds that "
+            "broken turn: run chat.rewind() to drop it (the earlier history is kept) before the next message."
         )
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(error).lower():
-        return (
-            "the connection was refused: nothing answers at that address (a wrong port or address in "
-            "GOOGLE_GEMINI_BASE_URL, or a gateway that is down)."
-        )
-    if isinstance(error, requests.exceptions.ConnectTimeout):
+    if sdk == "genai" and stream:
+        return "A chat (chat.send_message_stream) added nothing for this turn: its history is as it was before."
+    if sdk == "interactions":
+        return ""
+    return UNCHANGED
+
+
+def _why_unreachable(kind: str, error: BaseException, host: str, ours: bool) -> str:
+    configured = " in GOOGLE_GEMINI_BASE_URL" if ours else ""
+    if kind == "dns":
+        return f"the name {host} could not be looked up (DNS): the network is down, or there is a typo{configured}."
+    if kind == "refused":
+        gateway = f" (a wrong port or address{configured}, or a gateway that is down)" if ours else ""
+        return f"the connection was refused: nothing answers at that address{gateway}."
+    if kind == "connect_timeout":
         return "no connection could be opened in time: the network is down, or a firewall or proxy blocks it."
-    return "no connection could be opened: the network is down, or a firewall or proxy blocks it."
+    reason = next((e.strerror for e in retry.causes(error) if isinstance(e, OSError) and e.strerror), "")
+    because = f" ({reason})" if reason else ""
+    return f"no connection could be opened{because}: the network is down, or a firewall or proxy blocks it."
 
 
-def _endpoint_in(error: BaseException) -> str:
-    match = re.search(r"host='([^']+)', port=(\d+)", str(error))
-    return f"{match.group(1)}:{match.group(2)}" if match else ""
+def _tls_problem(error: BaseException) -> tuple[str, str]:
+    """Why a TLS handshake failed, and what to do."""
+    text = " ".join(str(e) for e in retry.causes(error))
+    verify = re.search(r"certificate verify failed: ([^(\]\n]+)", text, re.IGNORECASE)
+    if verify or "CERTIFICATE_VERIFY_FAILED" in text:
+        detail = verify.group(1).strip() if verify else "certificate verify failed"
+        return (
+            f"its certificate is not trusted here ({detail}).",
+            "A network that inspects HTTPS (a company proxy, some antivirus software) puts its own certificate "
+            "in between: point SSL_CERT_FILE (google-genai) and REQUESTS_CA_BUNDLE (google-generativeai) at its "
+            "CA file, then restart the kernel.",
+        )
+    if re.search(r"wrong.version.number|record.layer.failure|http.request|packet.length.too.long", text, re.I):
+        return (
+            "the server at that address does not speak HTTPS (it answered the TLS handshake in plain text).",
+            "The address starts with https:// and probably should start with http://: fix GOOGLE_GEMINI_BASE_URL "
+            "in .env (or in the environment, then restart the kernel) and run the setup cell again.",
+        )
+    first = next((str(e) for e in retry.causes(error) if isinstance(e, ssl.SSLError)), text)[:150]
+    return (
+        f"the secure (TLS) connection could not be set up ({first}).",
+        "Check the address in GOOGLE_GEMINI_BASE_URL and the network's proxy.",
+    )
+
+
+def _bad_scheme(url: str) -> bool:
+    try:
+        return urlsplit(url).scheme.lower() not in ("http", "https")
+    except ValueError:
+        return True
+
+
+def _network_error(error: BaseException, context: Context) -> str | None:
+    kind = transport_kind(error)
+    if kind is None:
+        return None
+    url = _url_of(error)
+    ours = _about_endpoint(error, context, url)
+    if not ours:
+        return _elsewhere(kind, error, url, context)
+    sdk = sdk_of(error)
+    if context.endpoint and _bad_scheme(context.endpoint):
+        return (
+            f"GOOGLE_GEMINI_BASE_URL is {shown_endpoint(context.endpoint)}: it must start with http:// or https:// "
+            "(a typo?). Fix it in .env (or in the environment, then restart the kernel) and run the setup cell "
+            "again."
+        )
+    endpoint = _endpoint(error, context)
+    names = {cls.__name__ for item in retry.causes(error) for cls in type(item).__mro__}
+    retriable = bool(names & {"NetworkError", "TimeoutException"})  # what the Interactions client retries
+    tried = _tried(error, context, sdk, retriable) if context.mode != "replay" else ""
+    host = urlsplit(context.endpoint or url).hostname or endpoint
+    if kind == "scheme":
+        return (
+            f"The address {shown_endpoint(_origin(url) or url)} does not start with http:// or https://: fix "
+            "GOOGLE_GEMINI_BASE_URL in .env (or in the environment, then restart the kernel) and run the setup "
+            "cell again."
+        )
+    if kind in ("dns", "refused", "connect_timeout", "no_connection"):
+        again = tried if _several_attempts(error, sdk, retriable) else ""
+        return f"Cannot reach {endpoint}: {_why_unreachable(kind, error, host, True)} {again} {REPLAY_HELP}"
+    if kind == "tls":
+        problem, advice = _tls_problem(error)
+        return f"No secure connection to {endpoint}: {problem} {advice} {REPLAY_HELP}"
+    stream = _is_stream(error)
+    chat = _chat_after_a_break(sdk, stream)
+    kept = (
+        "what was shown is all that arrived, and a stream is not retried (a second answer would not continue the first)"
+        if stream
+        else "nothing of it was kept"
+    )
+    if kind == "broken":
+        return (
+            f"The connection to {endpoint} broke while the answer was arriving: {kept}. {chat} Run the cell "
+            f"again. {REPLAY_HELP}"
+        )
+    limit = _read_limit(error)
+    if kind == "stalled":
+        waited = f" for {limit:g} s, the read timeout" if limit is not None else " within the read timeout"
+        return (
+            f"{endpoint} started answering, then sent nothing more{waited}, so the call gave up: {kept}. {chat} "
+            f"Run the cell again; for a long answer, allow more time: {_timeout_help(sdk)}. {REPLAY_HELP}"
+        )
+    if kind == "timeout":
+        within = f" (the limit was {limit:g} s)" if limit is not None else ""
+        return (
+            f"{endpoint} did not answer in time{within}. {tried} {UNCHANGED} Run the cell again; for a "
+            f"long answer, allow more time: {_timeout_help(sdk)}. {REPLAY_HELP}"
+        )
+    return (
+        f"The connection to {endpoint} was reset before the answer arrived. {tried} {UNCHANGED} "
+        f"Run the cell again in a minute. {REPLAY_HELP}"
+    )
+
+
+def _elsewhere(kind: str, error: BaseException, url: str, context: Context) -> str:
+    """A failed request that was not the series' call to Gemini: say what happened to it, and only that."""
+    where = shown_endpoint(_origin(url) or url) or "that address"
+    host = urlsplit(url).hostname or where
+    why = {
+        "scheme": "its address does not start with http:// or https://.",
+        "tls": f"no secure connection could be set up: {_tls_problem(error)[0]}",
+        "timeout": "it did not answer in time.",
+        "stalled": "it started answering, then sent nothing more in time.",
+        "broken": "the connection broke while the answer was arriving.",
+        "reset": "the connection was reset before an answer arrived.",
+    }.get(kind) or _why_unreachable(kind, error, host, False)
+    gemini = f" ({shown_endpoint(context.endpoint)})" if context.endpoint else ""
+    return (
+        f"The request to {where} failed: {why} That is the request in your code, not a call to Gemini{gemini}: "
+        "check the address and that something answers there."
+    )
 
 
 # --- answers without text -------------------------------------------------------
 
 
 def _response_error(error: BaseException, context: Context) -> str | None:
+    """The old SDK's errors about an answer's content (``google-generativeai``)."""
     name = type(error).__name__
     text = str(error)
     if name == "StopCandidateException":
@@ -394,6 +1088,69 @@ def _response_error(error: BaseException, context: Context) -> str | None:
     return None
 
 
+def _missing_text(error: BaseException, context: Context) -> str | None:
+    """A ``TypeError``/``AttributeError`` on ``None`` where the failing line reads ``.text`` of a
+    ``google-genai`` response that has no text. (An interaction's ``output_text`` is never ``None``: it is
+    ``""`` when there is no text, so it raises nothing.)"""
+    if not isinstance(error, (TypeError, AttributeError)) or "NoneType" not in str(error):
+        return None
+    import linecache
+
+    entries = []
+    entry = error.__traceback__
+    while entry is not None:
+        entries.append(entry)
+        entry = entry.tb_next
+    for entry in reversed(entries):  # the line that read .text: where it failed, or the cell that called
+        frame = entry.tb_frame
+        line = linecache.getline(frame.f_code.co_filename, entry.tb_lineno)
+        for name in re.findall(r"\b([A-Za-z_]\w*)\.text\b", line):
+            value = frame.f_locals.get(name, frame.f_globals.get(name))
+            response = type(value).__module__.startswith("google.genai") and hasattr(value, "candidates")
+            if response and _genai_text(value) is None:
+                return (
+                    f"{name}.text is None: {_why_no_text(value, name)}. google-genai gives None for .text instead "
+                    f"of raising an error, so the error shows up only here, where the cell uses it ({error}). "
+                    f"helpers.show({name}) shows why; in code, check first: if {name}.text is None: ..."
+                )
+    return None
+
+
+def _genai_text(response: Any) -> str | None:
+    """What ``response.text`` gives (without the SDK's warnings about other parts)."""
+    candidates = getattr(response, "candidates", None) or []
+    if not candidates:
+        return None
+    parts = getattr(getattr(candidates[0], "content", None), "parts", None) or []
+    texts = [p.text for p in parts if isinstance(getattr(p, "text", None), str) and not getattr(p, "thought", False)]
+    return "".join(texts) if texts else None
+
+
+def _why_no_text(response: Any, name: str) -> str:
+    from ..display import FINISH_MEANINGS, finish_reason
+
+    feedback = getattr(response, "prompt_feedback", None)
+    block = getattr(feedback, "block_reason", None) if feedback is not None else None
+    if block:
+        return f"the prompt itself was blocked before Gemini answered (block reason {_enum_name(block)})"
+    candidates = getattr(response, "candidates", None) or []
+    if not candidates:
+        return "the answer holds no candidates at all"
+    parts = getattr(getattr(candidates[0], "content", None), "parts", None) or []
+    calls = [p.function_call.name for p in parts if getattr(p, "function_call", None) is not None]
+    if calls:
+        return f"the answer is a function call ({', '.join(calls)}), not text: read {name}.function_calls"
+    reason = finish_reason(candidates[0])
+    if reason == "MAX_TOKENS":
+        return (
+            "the answer reached max_output_tokens before any text (a thinking model can spend them all on "
+            "thinking: allow more tokens, or less thinking)"
+        )
+    if reason == "STOP" and not parts:
+        return "it holds only the finish reason STOP and the token counts, as the last chunk of a stream usually does"
+    return f"its finish reason is {reason} ({FINISH_MEANINGS.get(reason, 'see the API reference')})"
+
+
 def _finish(candidate: Any) -> str:
     """``finish reason SAFETY (the answer was blocked ...); ratings: dangerous content high (blocked)``."""
     from ..display import FINISH_MEANINGS, finish_reason
@@ -432,15 +1189,27 @@ def _finish_from_text(text: str) -> str:
 _EXPLAINERS: tuple[Callable[[BaseException, Context], str | None], ...] = (
     _tutorial_error,
     _retry_error,
+    _client_without_key,
+    _closed_client,
     _replay_miss,
     _unreadable_response,
     _api_error,
     _network_error,
     _response_error,
+    _missing_text,
 )
 
 
 # --- IPython --------------------------------------------------------------------
+
+
+def _headline(error: BaseException) -> str:
+    """What the short message starts with: the error's class, unless that says less than the message."""
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    if isinstance(error, CannotOverwriteExistingCassetteException):
+        return "Not in the recording"
+    return type(error).__name__
 
 
 def install_handler(shell: Any, context: Context) -> None:
@@ -456,12 +1225,18 @@ def install_handler(shell: Any, context: Context) -> None:
         sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
         try:
             message = explain(value, context)
+            headline = _headline(value)
         except Exception:  # explaining must never hide the error itself
-            message = None
+            message, headline = None, etype.__name__
         if message is None:
-            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+            try:
+                stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+            except Exception:  # IPython's own formatter failed (its Docs mode on a chained error): plain text
+                import traceback
+
+                stb = traceback.format_exception(etype, value, tb)
         else:
-            stb = [f"\x1b[1;31m{etype.__name__}\x1b[0m: {message}", "(%tb shows the full traceback.)"]
+            stb = [f"\x1b[1;31m{headline}\x1b[0m: {message}", "(%tb shows the full traceback.)"]
         shell._showtraceback(etype, value, stb)
 
     shell.set_custom_exc((Exception,), handler)
@@ -471,17 +1246,53 @@ class _Shown(str):
     """The error value as it may be shown, key scrubbed."""
 
 
+class _ScrubbedStream:
+    """A text stream that scrubs what is written to it, for the tracebacks IPython prints itself."""
+
+    def __init__(self, stream: Any, secrets: list[str]) -> None:
+        self._stream, self._secrets = stream, secrets
+
+    def write(self, text: str) -> int:
+        self._stream.write(scrub(text, *self._secrets))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _scrub_shown_tracebacks(shell: Any) -> None:
-    """Wrap ``shell._showtraceback``, through which IPython shows every traceback, once."""
+    """Scrub every traceback the shell shows, once.
+
+    IPython shows tracebacks through ``shell._showtraceback``, except for two
+    it prints itself from ``shell.showtraceback`` (an exception group, and a
+    traceback its formatter fails on): while that runs, ``sys.stdout`` and
+    ``sys.stderr`` scrub what is written to them.
+    """
     if getattr(shell, "_helpers_scrubs_tracebacks", False):
         return
-    original = shell._showtraceback
+    original_show, original_print = shell._showtraceback, shell.showtraceback
 
-    def showtraceback(etype: type, evalue: Any, stb: list[str]) -> Any:
-        secret = getattr(getattr(shell, "_helpers_error_context", None), "secret", "")
-        return original(etype, _Shown(scrub(str(evalue), secret)), [scrub(line, secret) for line in stb])
+    def secrets_for(evalue: Any) -> list[str]:
+        context = getattr(shell, "_helpers_error_context", None) or Context()
+        try:
+            return _secrets(context, evalue if isinstance(evalue, BaseException) else None)
+        except Exception:  # scrubbing must go on with what it has
+            return [context.secret]
 
-    shell._showtraceback = showtraceback
+    def show(etype: type, evalue: Any, stb: list[str]) -> Any:
+        secrets = secrets_for(evalue)
+        return original_show(etype, _Shown(scrub(str(evalue), *secrets)), [scrub(line, *secrets) for line in stb])
+
+    def showtraceback(*args: Any, **kwargs: Any) -> Any:
+        secrets = secrets_for(sys.exc_info()[1] or getattr(sys, "last_value", None))
+        stdout, stderr = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _ScrubbedStream(stdout, secrets), _ScrubbedStream(stderr, secrets)
+        try:
+            return original_print(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = stdout, stderr
+
+    shell._showtraceback, shell.showtraceback = show, showtraceback
     shell._helpers_scrubs_tracebacks = True
 
 

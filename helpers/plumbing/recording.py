@@ -178,6 +178,9 @@ def _interaction_input_text(value: Any) -> str:
     if isinstance(value, list) and value:
         if all(isinstance(item, dict) and "role" in item for item in value):
             return _interaction_input_text(value[-1])
+        turns = [item for item in value if isinstance(item, dict) and item.get("type") == "user_input"]
+        if turns:  # a list of steps, the SDK's own multi-turn form: the last user input
+            return _interaction_input_text(turns[-1])
         return " ".join(_interaction_input_text(item) for item in value)
     return ""
 

@@ -28,8 +28,9 @@ The policy (:data:`DEFAULT_POLICY`)
     Retried: HTTP 429, 500, 502, 503, 504; a connection reset or aborted
     mid-request; a read timeout. Not retried: every other status (a wrong key
     or a retired model does not get better), and a connection that cannot be
-    opened at all (refused, name not found, connect timeout): that is the
-    network being down, said at once rather than after a minute of waiting.
+    opened at all (refused, name not found, connect timeout, a failed TLS
+    handshake): that is the network being down or a wrong address, said at
+    once rather than after a minute of waiting.
     At most 4 attempts. Between attempts, the delay a 429 asks for in its
     ``RetryInfo.retryDelay`` (else the "retry in N s" in its message), or
     else ``google.api_core``'s jittered exponential backoff (a random wait up
@@ -57,6 +58,30 @@ Not covered
     learner's own ``genai.configure`` (which discards the clients: run the
     setup cell again). For one call, ``request_options={"retry":
     GeminiRetry(Policy(...))}`` or any ``google.api_core.retry.Retry`` works.
+
+google-genai (Part II)
+    Nothing here touches a ``google.genai.Client``. That SDK has its own
+    documented retry setting, ``types.HttpRetryOptions`` (on
+    ``HttpOptions(retry_options=...)``, for a client or for one call), and the
+    series teaches it instead of hiding it (notebook 13). So a learner's bare
+    ``genai.Client()`` keeps the SDK's defaults: ``generate_content``, its
+    streams and embeddings are not retried at all (``files.upload`` only sends
+    a chunk again, up to 3 times, when an answer lacks its upload status), while
+    ``client.interactions`` tries 408, 409, 429 and 5xx up to 5 times, after
+    the ``Retry-After`` header if any (not the ``RetryInfo`` body), and
+    retries a connection that could not be opened, failed or timed out, but
+    not one the server closed without an answer (``RemoteProtocolError``).
+    Rejected: wrapping or patching the SDK's methods or its
+    ``_api_client`` (fragile across releases, and invisible to the learner),
+    and a custom ``httpx2`` transport with its own retries (below the SDK,
+    blind to ``RetryInfo``, and every failed attempt would reach the
+    cassette). What a failed call needs is said by
+    :mod:`helpers.plumbing.errors`, which reads from the traceback how often the
+    client really tried (tenacity's attempt count, or the Interactions
+    client's retry setting) and says what to do: wait the delay Gemini asked
+    for and run the cell again, or give the client ``HttpRetryOptions``.
+    ``HttpRetryOptions`` cannot wait for a 429's ``RetryInfo`` delay either
+    (its backoff does not read it); it also retries a refused connection.
 
 Tests replace the module-level :data:`sleep`, :data:`clock` and :data:`notify`
 (or pass a :class:`Policy`), so they run in milliseconds.
@@ -152,13 +177,15 @@ def causes(error: BaseException) -> Iterator[BaseException]:
 
 
 def could_not_connect(error: BaseException) -> bool:
-    """True when no connection could be opened at all: refused, name not found, connect timeout."""
+    """True when no usable connection could be opened: refused, name not found, connect timeout, TLS failure."""
+    import ssl
+
     import requests
     from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-    if isinstance(error, requests.exceptions.ConnectTimeout):
+    if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
         return True
-    return any(isinstance(e, (NewConnectionError, ConnectTimeoutError)) for e in causes(error))
+    return any(isinstance(e, (NewConnectionError, ConnectTimeoutError, ssl.SSLError)) for e in causes(error))
 
 
 def is_transient(error: BaseException) -> bool:
@@ -172,9 +199,28 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, requests.exceptions.ChunkedEncodingError)
 
 
+def error_details(error: BaseException) -> list[Any]:
+    """The ``details`` list of a Google error, whichever SDK raised it.
+
+    ``google.api_core`` keeps the list itself; ``google.genai.errors.APIError``
+    keeps the whole JSON body in ``details``; the Interactions client keeps it
+    in ``body``.
+    """
+    details = getattr(error, "details", None)
+    if isinstance(details, list):
+        return details
+    for body in (details, getattr(error, "body", None)):
+        if isinstance(body, dict):
+            inner = body.get("error", body)
+            found = inner.get("details") if isinstance(inner, dict) else None
+            if isinstance(found, list):
+                return found
+    return []
+
+
 def requested_delay(error: BaseException) -> float | None:
     """The wait a 429 asks for: ``RetryInfo.retryDelay``, else "retry in N s" in its message."""
-    for detail in getattr(error, "details", None) or []:
+    for detail in error_details(error):
         delay = detail.get("retryDelay") if isinstance(detail, dict) else getattr(detail, "retry_delay", None)
         if isinstance(delay, str) and delay.endswith("s"):
             try:
