@@ -10,7 +10,8 @@ speech synthesizer espeak-ng. To make them again::
 
 It writes ``images/newsletter.pdf`` (two A4 pages), ``images/newsletter-page1.png`` (the
 first page as a picture, for the notebook to show) and ``images/announcement.wav``
-(8 kHz, mono, 16-bit: telephone quality, small enough to embed in the notebook). Every word of them is in the constants below, which
+(8 kHz, mono, 16-bit: telephone quality, small enough to embed in the notebook).
+Every word of them is in the constants below, which
 ``tests/test_media.py`` checks the authored answers against, so the test needs none
 of these tools. The files are stamped with a fixed date, so the same tool versions
 make the same bytes; a changed file changes its SHA-256, and the notebook's authored

@@ -165,7 +165,8 @@ def test_thought_summary_comes_only_with_include_thoughts(serve: Any) -> None:
     response = client.models.generate_content(model=MODEL, contents="Why?", config=config)
     parts = response.candidates[0].content.parts
     assert [(p.text, p.thought) for p in parts] == [("Considering the sky.", True), ("Because.", None)]
-    assert response.text == "Because." and response.usage_metadata.thoughts_token_count == 4 * 4  # MEDIUM, the default level
+    assert response.text == "Because."
+    assert response.usage_metadata.thoughts_token_count == 4 * 4  # MEDIUM, the default level
     assert parts[-1].thought_signature.startswith(b"standin-thought-signature:")  # Gemini 3 signs the last part
     plain = client.models.generate_content(model=MODEL, contents="Why?")
     assert len(plain.candidates[0].content.parts) == 1 and plain.usage_metadata.thoughts_token_count == 16

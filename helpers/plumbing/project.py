@@ -63,7 +63,8 @@ def colab_cell() -> str:
         f'    repository = "https://github.com/{REPOSITORY}"\n'
         f"    !test -d /content/series || git clone -q --depth 1 --branch {BRANCH} {{repository}} /content/series\n"
         '    if not os.path.isdir("/content/series/helpers"):\n'
-        '        message = f"Could not fetch {repository}: check that the runtime has internet, then run this cell again."\n'
+        '        message = f"Could not fetch {repository}: check that the runtime has internet, '
+        'then run this cell again."\n'
         "        raise RuntimeError(message)\n"
         f"    %pip install --quiet {' '.join(pinned())}\n"
         '    sys.path.insert(0, "/content/series")\n'
