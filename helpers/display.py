@@ -33,9 +33,14 @@ def md(text: str) -> None:
 
 
 def candidate_text(candidate: Any) -> str:
-    """All text parts of a candidate, joined; ``""`` when there are none."""
+    """The answer's text parts, joined; ``""`` when there are none.
+
+    Thought summaries (parts with ``thought`` set, from ``include_thoughts=True``) are not the
+    answer, and are left out, as ``response.text`` leaves them out.
+    """
     content = getattr(candidate, "content", None)
-    return "".join(getattr(part, "text", "") or "" for part in getattr(content, "parts", []) or [])
+    parts = getattr(content, "parts", []) or []
+    return "".join(getattr(part, "text", "") or "" for part in parts if not getattr(part, "thought", False))
 
 
 def _name(enum_value: Any) -> str:

@@ -720,3 +720,17 @@ def test_ipythons_docs_mode_failing_on_a_chained_error_neither_drops_the_handler
     assert fragments(text, FAKE_KEY) == []
     result, text = run(shell, capsys, 'client.models.generate_content(model="gemini-2.5-flash", contents="Hi")')
     assert_short(text, "The model gemini-2.5-flash is retired")  # the handler is still there
+
+
+def test_show_leaves_thought_summaries_out_of_the_answer() -> None:
+    """With include_thoughts=True a candidate holds a thought part: show() shows the answer, as .text does."""
+    from google.genai import types
+
+    from helpers import display
+
+    candidate = types.Candidate(
+        content=types.Content(
+            role="model", parts=[types.Part(text="Thinking about it.", thought=True), types.Part(text="The answer.")]
+        )
+    )
+    assert display.candidate_text(candidate) == "The answer."
