@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,3 +292,31 @@ def test_replay_does_not_retry_an_error_the_cassette_holds(fake_time: FakeTime) 
     assert fake_time.waits == [] and fake_time.notices == []
     message = errors.explain(caught.value, session.current().error_context())
     assert message is not None and "503 Service Unavailable" in message and "in the recording" in message
+
+
+# --- a total deadline on every call ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_a_trickling_server_is_stopped_at_the_attempts_deadline(live_against: StandIn, stream: bool) -> None:
+    """One byte every 0.2 s never trips a read timeout; the whole answer still has a deadline."""
+    model = _model("t_drip")
+    retry.install("live", retry.Policy(attempts=1, attempt_timeout=1.0))
+    live_against.inject(Fault(kind="drip", seconds=0.2, path_contains="enerateContent"))
+    started = time.monotonic()
+    with pytest.raises(retry.AnswerTooSlow) as caught:
+        response = model.generate_content(PROMPT, stream=stream)
+        for _ in response:
+            pass
+    assert time.monotonic() - started < 5, "stopped at the deadline, not after the whole trickle"
+    message = errors.explain(caught.value, session.current().error_context())
+    assert message is not None and "1 s" in message and "GEMINI_MODE=replay" in message
+
+
+def test_the_deadline_leaves_the_alarm_as_it_found_it() -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    with retry.deadline(5.0):
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0 and signal.getsignal(signal.SIGALRM) is before

@@ -1186,8 +1186,26 @@ def _finish_from_text(text: str) -> str:
     return f"finish reason is {reason} ({FINISH_MEANINGS.get(reason, 'see the API reference')})"
 
 
+def _too_slow(error: BaseException, context: Context) -> str | None:
+    """The answer trickled in for longer than an attempt may take (``retry.deadline``)."""
+    if not isinstance(error, retry.AnswerTooSlow):
+        return None
+    where = shown_endpoint(context.endpoint) if context.endpoint else "the endpoint"
+    cut = (
+        " What was shown is all that arrived; a chat keeps the broken turn until chat.rewind()."
+        if error.streaming
+        else " Nothing was changed: a chat keeps its history as it was before this message."
+    )
+    return (
+        f"No complete answer within {error.seconds:g} s: {where} kept the connection open but sent too little, "
+        f"too slowly (a congested network or a proxy that trickles), so the call was stopped.{cut} Run the cell "
+        "again in a minute, or follow along in replay: GEMINI_MODE=replay (no key, no network)."
+    )
+
+
 _EXPLAINERS: tuple[Callable[[BaseException, Context], str | None], ...] = (
     _tutorial_error,
+    _too_slow,
     _retry_error,
     _client_without_key,
     _closed_client,

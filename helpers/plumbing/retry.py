@@ -41,6 +41,16 @@ The policy (:data:`DEFAULT_POLICY`)
     up, the last real error is raised (not a ``RetryError``) with a
     :class:`Retried` record on it, so ``helpers.plumbing.errors`` can say what was tried.
 
+Deadline
+    A read timeout bounds each wait for data, not the whole answer: a server
+    or proxy that trickles a byte every few seconds keeps a call going for
+    minutes. Each attempt therefore has a total deadline, the policy's
+    ``attempt_timeout`` (120 s), enforced with a real-time alarm
+    (:func:`deadline`); for a stream, it bounds the time spent waiting for
+    chunks (not the time the learner's loop spends on each). Past it the call
+    raises :class:`AnswerTooSlow`, which is not retried. The alarm works in the
+    main thread, where notebook cells and widget callbacks run.
+
 Streaming
     The request that opens a stream is retried like any other, until its
     HTTP status arrives. Once chunks are arriving, a broken stream is not
@@ -93,7 +103,9 @@ import contextlib
 import functools
 import math
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -307,7 +319,9 @@ class GeminiRetry(Retry):
             while True:
                 attempt += 1
                 try:
-                    return func(*args, **kwargs)
+                    with deadline(policy.attempt_timeout):
+                        result = func(*args, **kwargs)
+                    return bounded(result, policy.attempt_timeout) if isinstance(result, Iterator) else result
                 except Exception as error:
                     if not self._predicate(error):
                         raise
@@ -327,6 +341,66 @@ class GeminiRetry(Retry):
                     waited += wait
 
         return retried
+
+
+class AnswerTooSlow(Exception):
+    """No complete answer within the attempt's time, though no single read timed out (a trickling server).
+
+    Not a ``TimeoutError``: ``urllib3`` would take that for a read timeout and the retry would repeat it.
+    """
+
+    def __init__(self, seconds: float, streaming: bool = False) -> None:
+        super().__init__(f"no complete answer within {seconds:g} s")
+        self.seconds = seconds
+        self.streaming = streaming
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, *, streaming: bool = False) -> Iterator[None]:
+    """Raise :class:`AnswerTooSlow` if the block takes longer than ``seconds`` in all.
+
+    A read timeout bounds each wait for data, not the whole answer: a server
+    that sends a byte every few seconds keeps a call going for minutes. This
+    bounds the whole call with a real-time alarm (``SIGALRM``), which
+    interrupts a blocked read. It works in the main thread, where notebook
+    cells (and widget callbacks) run; elsewhere the block runs unbounded.
+    """
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and not math.isinf(seconds)
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0  # someone else's alarm is running: leave it alone
+    )
+    if not usable:
+        yield
+        return
+    if seconds <= 0:
+        raise AnswerTooSlow(0, streaming)
+
+    def expire(signum: int, frame: Any) -> None:
+        raise AnswerTooSlow(seconds, streaming)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def bounded(chunks: Iterator[Any], seconds: float) -> Iterator[Any]:
+    """A stream whose chunks must all arrive within ``seconds`` of waiting (the loop body's time not counted)."""
+    remaining = seconds
+    while True:
+        started = time.monotonic()
+        with deadline(remaining, streaming=True):
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+        remaining -= time.monotonic() - started
+        yield chunk
 
 
 def _mark(error: BaseException, record: Retried) -> None:

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ... import models as model_names
 from . import files, generate, interactions
-from .problems import Fault, StandInError, fault_error, invalid_argument, not_found
-from .replies import EchoAnswerer
+from .problems import Fault, StandInError, fault_error, invalid_argument, lesson_fault_error, not_found
+from .replies import EchoAnswerer, Reply
 from .wire import Answer, Call, Event
 
 STANDIN_HEADER = "x-gemini-standin"
@@ -73,6 +73,8 @@ class StandIn:
         self.announce = announce
         self.clock = clock
         self.faults: list[Fault] = []
+        #: How many of each reply's authored ``faults`` have been served, by ``Reply.fault_key``.
+        self.lesson_faults_served: dict[str, int] = {}
         self.received: list[dict[str, Any]] = []
         #: What the stand-in answered, in order: ``{"path", "status", "body"}`` or ``{"path", "status", "events"}``.
         self.sent: list[dict[str, Any]] = []
@@ -119,6 +121,17 @@ class StandIn:
         """Queue failures; each is served ``times`` times, in order."""
         with self._lock:
             self.faults.extend(faults)
+
+    def lesson_fault(self, reply: Reply) -> None:
+        """Raise the next of the reply's authored faults that has not been served yet (none left: return)."""
+        if not reply.faults:
+            return
+        with self._lock:
+            served = self.lesson_faults_served.get(reply.fault_key, 0)
+            if served >= len(reply.faults):
+                return
+            self.lesson_faults_served[reply.fault_key] = served + 1
+        raise lesson_fault_error(reply.faults[served], served, len(reply.faults))
 
     def next_fault(self, path: str) -> Fault | None:
         """Take the next queued fault that applies to ``path``."""
@@ -260,6 +273,7 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             """Read the request, log it, serve a queued fault or the route's answer."""
             self.cut_body = False
+            self.drip_seconds = 0.0
             call, key = self._read(method)
             if self._fault(call.path):
                 return
@@ -268,7 +282,7 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
                     check_key(server, key)
                 answer = route(server, call)
             except StandInError as error:
-                self._send_json(error.status, error.body())
+                self._send_json(error.status, error.body(), error.headers)
                 return
             except Exception as error:  # an answerer that has no answer: say so, loudly
                 failure = StandInError(500, "INTERNAL", f"stand-in answerer failed: {error}")
@@ -307,6 +321,9 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
             if fault.kind == "cut":
                 self.cut_body = True
                 return False
+            if fault.kind == "drip":
+                self.drip_seconds = fault.seconds
+                return False
             self._send_json(fault_error(fault).status, fault_error(fault).body())
             return True
 
@@ -321,9 +338,9 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 data = json.dumps(answer.body, ensure_ascii=False).encode()
                 self._send_raw(answer.status, data, "application/json", answer.headers)
 
-        def _send_json(self, status: int, payload: dict[str, Any]) -> None:
-            """A JSON body (errors)."""
-            self._send_raw(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json")
+        def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            """A JSON body (errors), with any headers the error carries."""
+            self._send_raw(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers)
 
         def _start(self, status: int, content_type: str, headers: dict[str, str]) -> None:
             """Status line and headers, the stand-in's own among them."""
@@ -345,6 +362,12 @@ def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
+                    return
+                if self.drip_seconds:  # a server (or proxy) that trickles: one byte, then a pause
+                    for byte in data:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(self.drip_seconds)
                     return
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): fine
