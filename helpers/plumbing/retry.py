@@ -44,8 +44,8 @@ The policy (:data:`DEFAULT_POLICY`)
 Deadline
     A read timeout bounds each wait for data, not the whole answer: a server
     or proxy that trickles a byte every few seconds keeps a call going for
-    minutes. Each attempt therefore has a total deadline, the policy's
-    ``attempt_timeout`` (120 s), enforced with a real-time alarm
+    minutes. Each attempt therefore has a total deadline, a quarter more than
+    the policy's ``attempt_timeout`` (150 s), enforced with a real-time alarm
     (:func:`deadline`); for a stream, it bounds the time spent waiting for
     chunks (not the time the learner's loop spends on each). Past it the call
     raises :class:`AnswerTooSlow`, which is not retried. The alarm works in the
@@ -160,8 +160,16 @@ class Policy:
     max_wait: float = 30.0
     #: No attempt starts more than this many seconds after the first.
     total: float = 60.0
-    #: Seconds each attempt may take (the SDK's own default is 600).
+    #: Seconds each attempt may wait for the server to send anything (the SDK's own default is 600).
     attempt_timeout: float = 120.0
+    #: Seconds each attempt may take in all, however the answer trickles in: a quarter more than
+    #: ``attempt_timeout``, so that a server that says nothing at all is reported as a timeout.
+    deadline_factor: float = 1.25
+
+    @property
+    def answer_deadline(self) -> float:
+        """The total time one attempt may take (see :func:`deadline`)."""
+        return self.attempt_timeout * self.deadline_factor
 
 
 DEFAULT_POLICY = Policy()
@@ -319,9 +327,9 @@ class GeminiRetry(Retry):
             while True:
                 attempt += 1
                 try:
-                    with deadline(policy.attempt_timeout):
+                    with deadline(policy.answer_deadline):
                         result = func(*args, **kwargs)
-                    return bounded(result, policy.attempt_timeout) if isinstance(result, Iterator) else result
+                    return bounded(result, policy.answer_deadline) if isinstance(result, Iterator) else result
                 except Exception as error:
                     if not self._predicate(error):
                         raise
