@@ -19,7 +19,7 @@ from IPython.utils.capture import capture_output
 import helpers
 from helpers import session
 from helpers import widgets as w
-from helpers.plumbing.standin import Fault, StandIn
+from helpers.plumbing.standin import Fault, Reply, Request, StandIn
 from tests.conftest import FAKE_KEY, switch_to_replay
 
 PROMPT = "Write a short story about aliens."
@@ -179,6 +179,29 @@ def test_live_click_failure_shows_the_learner_message(live_against: StandIn, she
     assert "User location is not supported" in shown and "GOOGLE_GEMINI_BASE_URL" in shown, "the errors module's advice"
     assert "Traceback" not in shown and FAKE_KEY not in shown
     assert not panel.button.disabled
+
+
+class ThinkingAnswerer:
+    """Answers as a thinking model does: 30 tokens of thinking, counted against max_output_tokens, then text."""
+
+    def reply(self, request: Request) -> Reply:
+        return Reply(text="A short answer from a model that thinks first.", thinking_tokens=30)
+
+
+def test_live_answer_emptied_by_thinking_says_why(monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell) -> None:
+    with StandIn(ThinkingAnswerer(), valid_keys={FAKE_KEY}) as server:
+        monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+        settings = helpers.setup("t_live_thinking", quiet=True)
+        panel = helpers.playground(genai.GenerativeModel(settings.model), PROMPT, PRESETS)
+        panel.temperature.value, panel.max_tokens.value = 1.0, 12
+        shown = _click(panel)
+        assert "No text in this answer" in shown and "MAX_TOKENS" in shown
+        assert "Why there is no text" in shown and "spent 12 tokens thinking" in shown, shown
+        assert "thinking_config" in shown, "says what can turn thinking down"
+        panel.max_tokens.value = 200
+        shown = _click(panel)
+        assert "A short answer from a model that thinks first." in shown and "Why there is no text" not in shown
 
 
 def test_chat_box_follows_the_recorded_conversation(replay: helpers.Settings, shell: InteractiveShell) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..display import show
+from ..display import candidate_text, finish_reason, md, show
 from ..plumbing.errors import quote
 from .panel import NEEDS_A_KEY, STYLE, Panel, _status
 from .recorded import RequestKey, generate_key
@@ -43,6 +43,36 @@ class Preset:
         """``temperature 0.7 · max 200 tokens · stop “space”``."""
         stops = ", ".join(quote(s) for s in self.stop_sequences) or "none"
         return f"temperature {self.temperature!r} · max {self.max_output_tokens} tokens · stop {stops}"
+
+
+def empty_answer_note(response: Any, preset: Preset) -> str:
+    """Why an answer cut off at ``max_output_tokens`` has no text at all ("" when it has text).
+
+    On a thinking model the thinking is counted against ``max_output_tokens``
+    before the answer begins, so a small limit can be spent on thinking alone.
+    ``google-generativeai`` shows no thinking count of its own, but the total
+    includes it: thinking = total - prompt - answer tokens.
+    """
+    candidates = list(getattr(response, "candidates", []) or [])
+    if not candidates or candidate_text(candidates[0]) or finish_reason(candidates[0]) != "MAX_TOKENS":
+        return ""
+    usage = getattr(response, "usage_metadata", None)
+    total = getattr(usage, "total_token_count", 0) or 0
+    prompt = getattr(usage, "prompt_token_count", 0) or 0
+    answer = getattr(usage, "candidates_token_count", 0) or 0
+    thinking = max(total - prompt - answer, 0)
+    spent = (
+        f"it spent {thinking} tokens thinking (total {total} - prompt {prompt} - answer {answer})"
+        if thinking
+        else "the limit was used up before any text"
+    )
+    return (
+        f"**Why there is no text:** this model thinks before it answers, and thinking counts against "
+        f"`max_output_tokens`. With a limit of {preset.max_output_tokens}, {spent}, so nothing was left for the "
+        "answer. Raise *max tokens* to a few hundred or more. `google-generativeai` cannot turn thinking down (its "
+        "`GenerationConfig` has no `thinking_config`); `google-genai` can, with `types.ThinkingConfig` (see the end "
+        "of this notebook)."
+    )
 
 
 class Playground(Panel):
@@ -127,7 +157,11 @@ class Playground(Panel):
         if not self.can_answer(self.key(preset)):
             self.refuse(f"The setting {preset.label()}")
             return
-        show(self.generate(preset))
+        response = self.generate(preset)
+        show(response)
+        note = empty_answer_note(response, preset)
+        if note:
+            md(note)
 
     def summary(self) -> list[str]:
         offered = self.offered if self.recordings is not None else self.presets
