@@ -960,3 +960,30 @@ def test_an_unreadable_200_says_what_arrived_and_what_to_do(
     for word in words:
         assert word in message, (word, message)
     assert "Run the cell again" in message or "run the cell again" in message
+
+
+def _fragments(text: str, key: str) -> list[str]:
+    """Every 6-character piece of ``key`` that ``text`` holds."""
+    return sorted({key[i : i + 6] for i in range(len(key) - 5) if key[i : i + 6] in text})
+
+
+@pytest.mark.parametrize("key", [FAKE_KEY, "Zq9-Xw2pLm9sTb4n" + "Rc8dHf6jKy1gUe5aVo3"], ids=["google", "other"])
+def test_no_xmode_shows_a_piece_of_the_key_after_an_old_sdk_connection_error(
+    monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    """google-generativeai over requests: refused connection, then every %xmode and %tb."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("GEMINI_MODE", "live")
+    monkeypatch.setenv("GEMINI_API_KEY", key)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{port}")
+    run(shell, capsys, 'settings = helpers.setup("t_xmode", quiet=True)')
+    call = 'genai.GenerativeModel(settings.model).generate_content("Hi")'
+    for mode in ("Plain", "Context", "Verbose", "Minimal", "Docs"):
+        run(shell, capsys, f"%xmode {mode}")
+        result, text = run(shell, capsys, call)
+        assert result.error_in_exec is not None and "Cannot reach" in text, (mode, text[-500:])
+        _, full = run(shell, capsys, "%tb")
+        assert full.strip(), mode
+        assert _fragments(text + full, key) == [], (mode, _fragments(text + full, key))

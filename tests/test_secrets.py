@@ -196,3 +196,13 @@ def test_a_notebook_recorded_in_a_kernel_shows_the_key_in_no_output(
     cassette = Path(os.environ["GEMINI_CASSETTE_DIR"]) / ".recording" / "t_kernel.yaml"
     assert "Hello" in cassette.read_text(encoding="utf-8")
     assert all(leak not in cassette.read_text(encoding="utf-8") for leak in LEAKS)
+
+
+def test_a_piece_of_the_key_is_removed_even_without_its_start_or_its_header() -> None:
+    """IPython shortens long values in the middle: '...ey-0123456789abcdefXYZ' names neither the key nor its header."""
+    from helpers.plumbing import errors
+
+    shortened = f"headers={{'Accept': 'x', ...{FAKE_KEY[-22:]}', 'Content-Length': '151'}}"
+    shown = errors.scrub(shortened, FAKE_KEY)
+    assert all(FAKE_KEY[i : i + 6] not in shown for i in range(len(FAKE_KEY) - 5)), shown
+    assert "Content-Length" in shown and "(key removed)" in shown

@@ -93,9 +93,33 @@ def scrub(text: str, secret: str = "", *others: str) -> str:
     for value in (secret, *others):
         if value:
             text = text.replace(value, REMOVED)
+            text = without_fragments(text, value)
     text = _KEY_SHAPE.sub(REMOVED, text)
     text = _KEY_PARAMETER.sub(rf"\1{REMOVED}", text)
     return _KEY_HEADER.sub(rf"\1{REMOVED}", text)
+
+
+#: The shortest piece of a key that is removed on its own (IPython shortens long values in the middle,
+#: leaving a piece of the key with neither its start nor the header name that would identify it).
+FRAGMENT = 6
+
+
+def without_fragments(text: str, secret: str) -> str:
+    """Replace every run of ``FRAGMENT`` or more characters that also occurs in ``secret`` by the marker."""
+    if len(secret) < FRAGMENT or len(text) < FRAGMENT:
+        return text
+    pieces = {secret[i : i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1)}
+    out, start, i = [], 0, 0
+    while i <= len(text) - FRAGMENT:
+        if text[i : i + FRAGMENT] not in pieces:
+            i += 1
+            continue
+        end = i + FRAGMENT
+        while end < len(text) and text[end - FRAGMENT + 1 : end + 1] in pieces:
+            end += 1
+        out += [text[start:i], REMOVED]
+        start = i = end
+    return "".join([*out, text[start:]])
 
 
 def shown_endpoint(url: str) -> str:
