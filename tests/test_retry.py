@@ -310,7 +310,7 @@ def test_a_trickling_server_is_stopped_at_the_attempts_deadline(live_against: St
             pass
     assert time.monotonic() - started < 5, "stopped at the deadline, not after the whole trickle"
     message = errors.explain(caught.value, session.current().error_context())
-    assert message is not None and "1.25 s" in message and "GEMINI_MODE=replay" in message
+    assert message is not None and "2 s" in message and "GEMINI_MODE=replay" in message
 
 
 def test_the_deadline_leaves_the_alarm_as_it_found_it() -> None:

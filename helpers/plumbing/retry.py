@@ -162,14 +162,15 @@ class Policy:
     total: float = 60.0
     #: Seconds each attempt may wait for the server to send anything (the SDK's own default is 600).
     attempt_timeout: float = 120.0
-    #: Seconds each attempt may take in all, however the answer trickles in: a quarter more than
-    #: ``attempt_timeout``, so that a server that says nothing at all is reported as a timeout.
+    #: Seconds each attempt may take in all, however the answer trickles in: a quarter (and at least
+    #: a second) more than ``attempt_timeout``, so that a server that says nothing at all is reported
+    #: as a timeout.
     deadline_factor: float = 1.25
 
     @property
     def answer_deadline(self) -> float:
         """The total time one attempt may take (see :func:`deadline`)."""
-        return self.attempt_timeout * self.deadline_factor
+        return max(self.attempt_timeout * self.deadline_factor, self.attempt_timeout + 1.0)
 
 
 DEFAULT_POLICY = Policy()
