@@ -14,6 +14,7 @@ banner. Notebooks never branch on the mode: only this module knows it.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -125,11 +126,11 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
         key=key,
     )
     genai = import_sdk()
-    genai.configure(
-        api_key=key.value if key and mode != "replay" else REPLAY_PLACEHOLDER_KEY,
-        transport="rest",
-        client_options={"api_endpoint": settings.endpoint},
-    )
+    api_key = key.value if key and mode != "replay" else REPLAY_PLACEHOLDER_KEY
+    if settings.endpoint == DEFAULT_ENDPOINT and colab_routes_through_the_browser(genai):
+        genai.configure(api_key=api_key)  # Colab's own transport and endpoint: see colab_routes_through_the_browser
+    else:
+        genai.configure(api_key=api_key, transport="rest", client_options={"api_endpoint": settings.endpoint})
     retry.install(mode)
     export_for_genai(settings.endpoint, key.value if key and mode != "replay" else REPLAY_PLACEHOLDER_KEY)
     if mode in ("replay", "record"):
@@ -153,6 +154,24 @@ def setup(notebook: str, *, ask_for_key: bool = False, quiet: bool = False) -> S
             if hint:
                 print(hint)
     return settings
+
+
+def colab_routes_through_the_browser(genai: Any) -> bool:
+    """True when Colab's import hook for ``google.generativeai`` is in place.
+
+    On Colab, importing ``google.generativeai`` wraps ``genai.configure`` so
+    that it sets ``transport="rest"`` and a local ``api_endpoint``: a proxy
+    that sends each request from the learner's browser, so that Gemini's
+    regional availability follows where the learner is, not where the Colab
+    machine is (colabtools, ``google/colab/_import_hooks/_generativeai.py``).
+    Passing our own ``client_options`` would quietly bypass it. The series
+    keeps it, deliberately: it is how Colab means Gemini to be called from a
+    notebook. (Answers then arrive whole rather than streamed, because the
+    proxy reads each answer in full.) An explicit ``GOOGLE_GEMINI_BASE_URL``
+    is the learner's own choice, and wins.
+    """
+    configure = getattr(genai, "configure", None)
+    return isinstance(configure, functools.partial) and "client_options" in (configure.keywords or {})
 
 
 def teardown() -> None:

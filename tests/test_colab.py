@@ -260,3 +260,52 @@ def test_binder_turns_off_jupyterlab_news() -> None:
     post_build = (BINDER / "postBuild").read_text()
     assert os.access(BINDER / "postBuild", os.X_OK)
     assert "share/jupyter/lab/settings" in post_build and "overrides.json" in post_build
+
+
+def _colab_hook(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Wrap genai.configure as Colab's import hook does (a partial with its own transport and endpoint)."""
+    import functools
+
+    import google.generativeai as genai
+
+    calls: list[dict[str, object]] = []
+
+    def configure(**kwargs: object) -> None:
+        calls.append(kwargs)
+
+    hooked = functools.partial(configure, transport="rest", client_options={"api_endpoint": "http://localhost:9"})
+    monkeypatch.setattr(genai, "configure", hooked)
+    monkeypatch.setattr("helpers.plumbing.retry.install", lambda *args, **kwargs: None)
+    return calls
+
+
+def test_on_colab_the_import_hooks_browser_proxy_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colab routes google.generativeai through the learner's browser; setup must not bypass that."""
+    calls = _colab_hook(monkeypatch)
+    _replayable("00_setup")
+    helpers.setup("00_setup", quiet=True)
+    assert calls[-1]["client_options"] == {"api_endpoint": "http://localhost:9"}, "the hook's endpoint, not ours"
+
+
+def test_on_colab_an_explicit_gateway_still_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _colab_hook(monkeypatch)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://gateway.example")
+    _replayable("00_setup")
+    helpers.setup("00_setup", quiet=True)
+    assert calls[-1]["client_options"] == {"api_endpoint": "https://gateway.example"}
+
+
+def test_binder_environment_is_consistent() -> None:
+    """Every installed package's requirements hold (Binder's image adds `notebook`, which must match jupyterlab)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", project.REQUIREMENTS.read_text(), re.MULTILINE))
+    assert "notebook" in pins, "pin notebook: Binder's image has it, and an unpinned one conflicts with jupyterlab"
+    for requirement in map(Requirement, metadata.requires("notebook") or []):
+        if requirement.name == "jupyterlab" and not requirement.marker:
+            assert requirement.specifier.contains(pins["jupyterlab"]), (str(requirement), pins["jupyterlab"])
+            break
+    else:
+        pytest.fail("notebook does not declare its jupyterlab range")
