@@ -379,3 +379,49 @@ def test_url_safe_base64_inline_bytes_are_stored_as_digests() -> None:
     }
     stored = parse_body(json.dumps(body))
     assert stored["contents"][0]["parts"][0]["inlineData"]["data"].startswith("sha256:")
+
+
+# --- google-genai end to end: record against the stand-in, then replay with no key and no server ----------
+
+
+def test_google_genai_records_and_replays_streams_interactions_and_uploads(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same calls, recorded then replayed, give the same results: SSE chunk by chunk, a two-turn
+    interaction, and a file uploaded by the resumable protocol; the cassette holds no key and no file bytes."""
+    from google import genai as new_genai
+
+    document = tmp_path / "notes.pdf"
+    document.write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 40)
+
+    def calls(model: str) -> dict[str, object]:
+        client = new_genai.Client()
+        chunks = [
+            c.text
+            for c in client.models.generate_content_stream(
+                model=model,
+                contents="Tell me a story about a lighthouse keeper who finds a message in a bottle one night",
+            )
+        ]
+        first = client.interactions.create(model=model, input="Hello")
+        second = client.interactions.create(model=model, input="And then?", previous_interaction_id=first.id)
+        uploaded = client.files.upload(file=document, config={"mime_type": "application/pdf"})
+        answer = client.models.generate_content(model=model, contents=[uploaded, "What is in this file?"])
+        return {
+            "chunks": chunks,
+            "turns": [first.output_text, second.output_text],
+            "file": (uploaded.name, uploaded.size_bytes),
+            "answer": answer.text,
+        }
+
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    settings = helpers.setup("t_genai_all", quiet=True)
+    recorded = calls(settings.model)
+    session.teardown()
+    cassette = switch_to_replay("t_genai_all", monkeypatch)
+    text = cassette.read_text(encoding="utf-8")
+    assert FAKE_KEY not in text and "key=" not in text
+    assert "events:" in text, "the stream is stored as its events"
+    assert len(recorded["chunks"]) > 2, "a stream of several chunks"  # type: ignore[arg-type]
+    settings = helpers.setup("t_genai_all", quiet=True)
+    assert calls(settings.model) == recorded
