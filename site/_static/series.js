@@ -1,0 +1,8 @@
+/* The series' own script (site/README.md). pydata-sphinx-theme loads searchtools.js on every page, so
+   Sphinx's sphinx_highlight.js believes each page is the search page and does not highlight the words a
+   reader just searched for. Do it here, on every page but the search page itself. */
+document.addEventListener("DOMContentLoaded", () => {
+  if (!document.getElementById("search-results") && typeof SphinxHighlight !== "undefined") {
+    SphinxHighlight.highlightSearchWords();
+  }
+});

@@ -1,0 +1,296 @@
+"""The series' website (site/), built once and read in a real browser, offline.
+
+The site is built from the notebooks there are now, as ``scripts/site`` does (no
+execution, no key), into a scratch folder, then served on 127.0.0.1 and opened in
+headless Debian Chromium (Playwright, with the flags of tests/test_browser.py).
+Every request the browser makes is routed through the test: one to any host but
+127.0.0.1 fails it. Checked:
+
+* the build takes less than 60 s;
+* every page (landing page, each notebook, search) loads with no console error;
+* every internal link and anchor resolves; every image loads and has alt text;
+* the sidebar lists the notebooks in the series' order under the Part I and Part II captions;
+* each notebook page shows its launch buttons (the addresses of helpers.plumbing.project),
+  the replay banner with its Source line (AUTHORED when the notebook's is), highlighted code,
+  in-page navigation, Markdown answers rendered, each worked solution's code cell folded
+  away, and no empty output;
+* search, through the search box, finds a Part I term and a Part II term, and its result
+  opens the right page with the term highlighted;
+* each widget output shows its static rendering (controls and what it offers), never an
+  empty output or a widget view.
+
+Screenshots go to ``artifacts/site/``. The test skips only when ``/usr/bin/chromium`` is
+missing; ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from helpers.plumbing import project
+from helpers.plumbing.recording import REPO_ROOT
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # skips this module too when Chromium is missing
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = REPO_ROOT / "artifacts" / "site"
+BUILD_SECONDS = 60
+NOTEBOOKS = sorted(p for p in (REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+#: A term from each part, and the page search must open for it.
+SEARCHES = {"stop_sequences": "02_config", "previous_interaction_id": "12_interactions"}
+BROKEN_IMAGES = "() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+NO_ALT = "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
+LINKS = "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built from scratch once (``site/build.py``, which ``scripts/site`` runs): its html folder."""
+    work = tmp_path_factory.mktemp("site")
+    started = time.monotonic()
+    build = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "site" / "build.py"), "--work", str(work)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    seconds = time.monotonic() - started
+    assert build.returncode == 0, f"the site did not build:\n{build.stdout}\n{build.stderr}"
+    assert seconds < BUILD_SECONDS, f"the site took {seconds:.0f} s to build (at most {BUILD_SECONDS} s)"
+    return work / "html"
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    """The built site on 127.0.0.1 (a free port): its address."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One browser page on the served site, recording console errors and every request off 127.0.0.1."""
+
+    def __init__(self, browser: Browser, server: str, site: Path) -> None:
+        self.server, self.site = server, site
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"{self.page.url}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"{self.page.url}: {e}"))
+        self.context.route("**/*", self._route)
+
+    def _route(self, route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def open(self, name: str) -> Page:
+        """Load a page of the site (``notebooks/01_text.html``) and check its images and links."""
+        self.page.goto(self.server + name, wait_until="load")
+        assert not self.page.evaluate(BROKEN_IMAGES), f"{name}: images that did not load"
+        assert not self.page.evaluate(NO_ALT), f"{name}: images without alt text"
+        broken = []
+        for href in self.page.evaluate(LINKS):
+            link = urlsplit(href)
+            if link.hostname != "127.0.0.1":
+                continue  # an outside link, never requested unless a reader follows it
+            target = self.site / unquote(link.path).lstrip("/")
+            if target.is_dir():
+                target /= "index.html"
+            if not target.is_file():
+                broken.append(f"{href} (no such file)")
+            elif link.fragment and target.suffix == ".html" and unquote(link.fragment) not in anchors(target):
+                broken.append(f"{href} (no such anchor)")
+        assert not broken, f"{name}: broken internal links:\n" + "\n".join(sorted(set(broken)))
+        return self.page
+
+    def check(self) -> None:
+        """No request left 127.0.0.1 and nothing went to the console as an error (since the last check)."""
+        outside, errors = self.outside[:], self.errors[:]
+        self.outside.clear()
+        self.errors.clear()
+        assert not outside, f"requests that left 127.0.0.1: {outside}"
+        assert not errors, "console errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture(scope="module")
+def browsing(browser: Browser, server: str, site: Path) -> Iterator[Visit]:
+    v = Visit(browser, server, site)
+    yield v
+    v.context.close()
+
+
+@pytest.fixture
+def visit(browsing: Visit) -> Iterator[Visit]:
+    browsing.check()
+    yield browsing
+    browsing.check()
+
+
+def pages(site: Path) -> list[str]:
+    """Every HTML page of the site, relative to it."""
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+@functools.cache
+def anchors(path: Path) -> frozenset[str]:
+    """The ids (and names) a built page has, for its anchors."""
+    text = path.read_text("utf-8", errors="replace")
+    return frozenset(re.findall(r'\b(?:id|name)="([^"]+)"', text))
+
+
+def stored_outputs(notebook: Path) -> list[dict]:
+    cells = nbformat.read(notebook, as_version=4).cells
+    return [o for c in cells if c.cell_type == "code" for o in c.get("outputs", [])]
+
+
+def test_every_page_is_there(site: Path) -> None:
+    expected = {"index.html", "search.html", *(f"notebooks/{p.stem}.html" for p in NOTEBOOKS)}
+    assert expected <= set(pages(site)), f"missing pages: {sorted(expected - set(pages(site)))}"
+
+
+def test_pages_beyond_the_notebooks_load_offline_and_resolve(site: Path, visit: Visit) -> None:
+    """Landing page and search (notebook pages: test_notebook_page): errors, links, anchors, images."""
+    for name in pages(site):
+        if not name.startswith("notebooks/"):
+            visit.open(name)
+
+
+def test_sidebar_lists_the_series_in_order_under_part_i_and_part_ii(visit: Visit) -> None:
+    page = visit.open("index.html")
+    captions = page.locator("nav.bd-docs-nav p.caption").all_inner_texts()
+    assert [c.split(":")[0].strip() for c in captions] == ["Part I", "Part II"][: len(captions)]
+    assert len(captions) == 1 + any(int(p.name[:2]) >= 7 for p in NOTEBOOKS)
+    hrefs = page.locator("nav.bd-docs-nav a.reference.internal").evaluate_all("els => els.map(e => e.href)")
+    listed = [urlsplit(h).path.rsplit("/", 1)[-1].removesuffix(".html") for h in hrefs if "/notebooks/" in h]
+    assert listed == [p.stem for p in NOTEBOOKS]
+    page.screenshot(path=str(SCREENSHOTS / "landing.png"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_page(notebook: Path, visit: Visit) -> None:
+    """Loads offline; links, anchors and images resolve; launch buttons, replay banner, highlighted code,
+    in-page navigation, rendered Markdown answers, widgets as static renderings, and no empty output."""
+    page = visit.open(f"notebooks/{notebook.stem}.html")
+    colab, binder = page.locator("a.series-colab").first, page.locator("a.series-binder").first
+    assert colab.get_attribute("href") == project.colab_url(notebook.stem)
+    assert binder.get_attribute("href") == project.binder_url(notebook.stem)
+    assert colab.is_visible() and binder.is_visible()
+    outputs = stored_outputs(notebook)
+    markdown = ["".join(o.get("data", {}).get("text/markdown", "")) for o in outputs]
+    banners = [m for m in markdown if m.startswith("> **Mode**")]
+    if banners:
+        banner = page.locator(".tag_series-banner .cell_output").first
+        assert banner.is_visible()
+        text = banner.inner_text()
+        assert "Mode" in text and "Source" in text and "**" not in text
+        if "AUTHORED" in banners[0]:
+            assert "AUTHORED" in text
+    assert page.locator(".cell_input .highlight pre span.kn, .cell_input .highlight pre span.k").count() > 0
+    assert page.locator(".bd-sidebar-secondary .toc-entry a").count() > 0, "no in-page navigation"
+    empty = page.locator(".cell_output").evaluate_all(
+        "els => els.filter(e => !e.textContent.trim() && !e.querySelector('img, audio, video')).length"
+    )
+    assert empty == 0, "an output renders as nothing"
+    if any(m and not m.startswith("> **Mode**") for m in markdown):  # an answer shown as Markdown
+        rendered = page.locator(".cell_output").evaluate_all(
+            "els => els.filter(e => e.querySelector('p, ul, ol, strong, em, h2, h3, h4, table')).length"
+        )
+        assert rendered > 1, "Markdown answers are not rendered"
+    solutions = sum(
+        1
+        for c in nbformat.read(notebook, as_version=4).cells
+        if c.cell_type == "markdown" and re.search(r"<summary>\s*Solution", c.source, re.IGNORECASE)
+    )
+    folded = page.locator("details.hide > summary", has_text="Show the solution").count()
+    assert folded == solutions, f"{solutions} worked solutions, {folded} solution cells folded away"
+    check_widgets(page, notebook, outputs)
+    if notebook.stem in ("02_config", "12_interactions"):
+        page.screenshot(path=str(SCREENSHOTS / f"{notebook.stem}-top.png"))
+
+
+def check_widgets(page: Page, notebook: Path, outputs: list[dict]) -> None:
+    """Each widget output: its static rendering (controls, and the widget's own summary line by line)."""
+    assert page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count() == 0
+    views = [
+        "".join(o["data"].get("text/plain", ""))
+        for o in outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    stored_state = nbformat.read(notebook, as_version=4).metadata.get("widgets")
+    widgets = page.locator(".cell_output .series-widget")
+    assert widgets.count() == len(views)
+    for i, summary in enumerate(views):
+        widget = widgets.nth(i)
+        widget.scroll_into_view_if_needed()
+        assert widget.is_visible()
+        text = widget.inner_text()
+        title = summary.split(" (an interactive widget")[0]
+        assert title in text and "interactive widget" in text.lower()
+        for line in summary.split("\n")[1:]:  # what it was recorded with, item by item
+            item = re.sub(r"^\s+(?:-|\d+\.)\s+", "", line).strip()
+            assert item in text, f"{item!r} missing from the static rendering"
+        if stored_state:  # the widget's controls as the notebook stored them
+            assert widget.locator(".series-widget-controls select, .series-widget-controls button").count() > 0
+        if i == 0 and notebook.stem in ("02_config", "04_vision"):
+            widget.screenshot(path=str(SCREENSHOTS / f"widget-{notebook.stem}.png"))
+
+
+@pytest.mark.parametrize(("term", "expected"), SEARCHES.items())
+def test_search_finds_the_term_and_opens_the_right_page(term: str, expected: str, visit: Visit) -> None:
+    page = visit.open("index.html")
+    page.locator(".bd-sidebar-primary button.search-button__button").first.click()
+    field = page.locator("input.search-button__input, form.bd-search input[name=q]").first
+    field.fill(term)
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"/search\.html\?q="))
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=15_000)
+    hrefs = results.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert any(f"notebooks/{expected}.html" in h for h in hrefs), f"{term!r}: {expected} not among {hrefs}"
+    page.screenshot(path=str(SCREENSHOTS / f"search-{term}.png"))
+    page.locator(f'#search-results ul.search li a[href*="notebooks/{expected}.html"]').first.click()
+    page.wait_for_url(re.compile(rf"/notebooks/{expected}\.html"))
+    page.wait_for_load_state("load")
+    assert term in page.locator("main").inner_text()
+    page.locator("main span.highlighted").first.wait_for(state="attached", timeout=5_000)
+    visible = page.locator("main span.highlighted").evaluate_all("els => els.filter(e => e.offsetParent).length")
+    assert visible > 0, f"{term!r} is not highlighted where a reader can see it"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def screenshots() -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
