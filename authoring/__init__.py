@@ -52,11 +52,12 @@ exactly as Gemini cuts, and at the token limit by the stand-in's own count
 (words and punctuation marks; Gemini's tokenizer differs). Thinking is counted
 the stand-in's way too: ``thinking_tokens`` when given, else the thought
 summary's tokens times 1, 2, 4 or 8 for MINIMAL, LOW, MEDIUM or HIGH (MEDIUM,
-Gemini 3.8 Flash's default, when the request names no level). Thinking spends ``max_output_tokens`` first: when it takes it
-all, the answer comes back with ``MAX_TOKENS`` and no text, as a thinking model
-can answer a small limit. The stand-in also checks a ``json`` (or ``text``)
-answer against the response schema the request asks for, and function calls
-against the declared functions, and refuses with a loud 500 what does not fit.
+Gemini 3.8 Flash's default, when the request names no level). Thinking spends
+``max_output_tokens`` first: when it takes it all, the answer comes back with
+``MAX_TOKENS`` and no text, as a thinking model can answer a small limit. The
+stand-in also checks a ``json`` (or ``text``) answer against the response
+schema the request asks for, and function calls against the declared
+functions, and refuses with a loud 500 what does not fit.
 """
 
 from __future__ import annotations
