@@ -58,3 +58,25 @@ def switch_to_replay(name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     for variable in ("GEMINI_MODE", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
         monkeypatch.delenv(variable, raising=False)
     return target
+
+
+#: A host name that can never resolve (``.invalid`` is reserved); :func:`unresolvable_gateway` makes its lookup fail.
+UNRESOLVABLE_HOST = "gemini-gateway.invalid"
+
+
+@pytest.fixture
+def unresolvable_gateway(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make the lookup of :data:`UNRESOLVABLE_HOST` fail here, without asking any DNS server, and no proxy set."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def no_such_name(host: str, *args: object, **kwargs: object) -> object:
+        if host == UNRESOLVABLE_HOST:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    return UNRESOLVABLE_HOST

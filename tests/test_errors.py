@@ -401,18 +401,10 @@ def test_connection_refused_says_so_and_points_to_replay(
     assert no_waiting == []
 
 
-def test_name_not_found_says_dns_and_points_to_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_name_not_found_says_dns_and_points_to_replay(
+    monkeypatch: pytest.MonkeyPatch, unresolvable_gateway: str
+) -> None:
     """The lookup fails here, without asking any DNS server: ``getaddrinfo`` is replaced."""
-    real = socket.getaddrinfo
-
-    def no_such_name(host: str, *args: Any, **kwargs: Any) -> Any:
-        if host == "gemini-gateway.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
     monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "http://gemini-gateway.invalid:8080")
     model = genai.GenerativeModel(helpers.setup("t_dns", quiet=True).model)

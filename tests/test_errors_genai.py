@@ -381,17 +381,7 @@ def test_connection_refused_says_so_and_points_to_replay(
     assert_short(text, f"Cannot reach {endpoint}: the connection was refused", "GEMINI_MODE=replay")
 
 
-def test_a_name_not_found_is_dns(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = socket.getaddrinfo
-
-    def no_such_name(host: str, *args: Any, **kwargs: Any) -> Any:
-        if host == "gemini-gateway.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
+def test_a_name_not_found_is_dns(monkeypatch: pytest.MonkeyPatch, unresolvable_gateway: str) -> None:
     against("http://gemini-gateway.invalid:8080", monkeypatch)
     with pytest.raises(httpx2.ConnectError) as caught:
         generate()
