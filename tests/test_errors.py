@@ -27,7 +27,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbclient.exceptions import CellExecutionError
 
 import helpers
-from helpers import display, keys, session
+from helpers import display, keys, models, session
 from helpers.plumbing import errors, refresh, retry
 from helpers.plumbing.recording import CassetteProblem
 from helpers.plumbing.standin import EchoAnswerer, Fault, Reply, Request, StandIn
@@ -979,3 +979,35 @@ def test_no_xmode_shows_a_piece_of_the_key_after_an_old_sdk_connection_error(
         _, full = run(shell, capsys, "%tb")
         assert full.strip(), mode
         assert _fragments(text + full, key) == [], (mode, _fragments(text + full, key))
+
+
+@pytest.mark.parametrize("prompt", ["", [], None], ids=["empty-text", "empty-list", "none"])
+def test_an_empty_prompt_says_so_and_shows_a_prompt(live_against: StandIn, prompt: object) -> None:
+    model = genai.GenerativeModel(helpers.setup("t_empty", quiet=True).model)
+    with pytest.raises(TypeError) as caught:
+        model.generate_content(prompt)
+    assert "The prompt is empty" in explained(caught.value)
+
+
+def test_an_empty_prompt_in_google_genai_says_so(live_against: StandIn) -> None:
+    from google import genai as new_genai
+
+    helpers.setup("t_empty", quiet=True)
+    with pytest.raises(ValueError) as caught:
+        new_genai.Client().models.generate_content(model=models.DEFAULT_TEXT_MODEL, contents=[])
+    assert "The prompt is empty" in explained(caught.value)
+
+
+def test_a_missing_image_names_the_file_the_folder_and_close_names(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Run from another folder (the repository's top folder, say): '../images/...' is not there."""
+    import PIL.Image
+
+    monkeypatch.chdir(tmp_path)
+    helpers.setup("t_missing_image", quiet=True)
+    with pytest.raises(FileNotFoundError) as caught:
+        PIL.Image.open("../images/picos_de_europa.jpeg")
+    message = explained(caught.value)
+    assert "'../images/picos_de_europa.jpeg'" in message and str(tmp_path) in message
+    assert "notebooks/ folder" in message and "picos_de_europa.jpg" in message

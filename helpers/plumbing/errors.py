@@ -1227,8 +1227,51 @@ def _too_slow(error: BaseException, context: Context) -> str | None:
     )
 
 
+#: What the SDKs say when a prompt is empty: google-generativeai (TypeError), google-genai (ValueError).
+_EMPTY_PROMPT = ("contents must not be empty", "contents are required")
+
+
+def _empty_prompt(error: BaseException, context: Context) -> str | None:
+    """``generate_content("")`` (or an empty list): say so, and show what a prompt looks like."""
+    if not isinstance(error, (TypeError, ValueError)) or str(error).strip().rstrip(".") not in _EMPTY_PROMPT:
+        return None
+    return (
+        "The prompt is empty: generate_content needs something to send, text or an image. Put your question "
+        'between the quotes, for example generate_content("Who is the GOAT in the NBA?"), and run the cell again.'
+    )
+
+
+def _missing_file(error: BaseException, context: Context) -> str | None:
+    """A file the learner's code opens is not there: name it, where it was looked for, and what is there."""
+    if not isinstance(error, FileNotFoundError) or not error.filename:
+        return None
+    import difflib
+    import os
+    from pathlib import Path
+
+    from .recording import REPO_ROOT
+
+    wanted = Path(os.fsdecode(error.filename))
+    here = Path.cwd()
+    lines = [f"There is no file {str(wanted)!r} (relative paths start from {here}, this notebook's working folder)."]
+    images = REPO_ROOT / "images"
+    if wanted.parent.name == "images" and not (here / wanted.parent).is_dir():
+        lines.append(
+            f"The series' pictures, PDF and audio are in {images}. The notebooks use '../images/...' because they "
+            "run from the notebooks/ folder; started from elsewhere (the repository's top folder, say), open the "
+            "notebook from JupyterLab (bash scripts/start), or write the path from where you are."
+        )
+    folder = wanted.parent if (here / wanted.parent).is_dir() else images
+    close = difflib.get_close_matches(wanted.name, sorted(p.name for p in folder.iterdir()), n=3, cutoff=0.5)
+    if close:
+        lines.append(f"In {folder} there is: {', '.join(close)}. Check the spelling.")
+    return " ".join(lines)
+
+
 _EXPLAINERS: tuple[Callable[[BaseException, Context], str | None], ...] = (
     _tutorial_error,
+    _empty_prompt,
+    _missing_file,
     _too_slow,
     _retry_error,
     _client_without_key,
