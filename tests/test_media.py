@@ -153,7 +153,8 @@ def test_announcement_changes_the_newsletter_as_the_answer_says() -> None:
 
 
 def test_the_pdf_says_what_media_py_wrote() -> None:
-    pypdf = pytest.importorskip("pypdf", reason="pypdf is in requirements-authoring.txt")
+    import pypdf  # requirements-dev.txt
+
     reader = pypdf.PdfReader(media.PDF_PATH)
     assert len(reader.pages) == 2
     extracted = fold(" ".join(page.extract_text() for page in reader.pages))
