@@ -80,3 +80,13 @@ def unresolvable_gateway(monkeypatch: pytest.MonkeyPatch) -> str:
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(proxy, raising=False)
     return UNRESOLVABLE_HOST
+
+
+def quiet_shell_config() -> object:
+    """Config for the IPython shells the tests start: history in memory, so that nothing writes to a
+    temporary IPYTHONDIR after it is gone (IPython's exit handler would print a traceback)."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    return config

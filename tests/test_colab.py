@@ -26,6 +26,7 @@ from helpers import keys
 from helpers.__main__ import main
 from helpers.plumbing import project, refresh
 from helpers.plumbing.recording import REPO_ROOT
+from tests.conftest import quiet_shell_config
 
 NOTEBOOKS = refresh.notebook_names()
 KEY = "AIza" + "SyC-colab-secret-0000000000000000COLB"  # two pieces: no file holds a key
@@ -83,7 +84,7 @@ class Spy:
 def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[InteractiveShell, Spy]]:
     """A plain IPython shell whose shell commands and magics are only recorded."""
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    shell = InteractiveShell.instance()
+    shell = InteractiveShell.instance(config=quiet_shell_config())
     spy = Spy()
     monkeypatch.setattr(shell, "system", spy.system)
     monkeypatch.setattr(shell, "run_line_magic", spy.magic)

@@ -31,7 +31,7 @@ from helpers import display, keys, models, session
 from helpers.plumbing import errors, refresh, retry
 from helpers.plumbing.recording import CassetteProblem
 from helpers.plumbing.standin import EchoAnswerer, Fault, Reply, Request, StandIn
-from tests.conftest import FAKE_KEY, switch_to_replay
+from tests.conftest import FAKE_KEY, quiet_shell_config, switch_to_replay
 
 #: Shaped like a real key, and rejected by the stand-in (which accepts only FAKE_KEY).
 WRONG_KEY = "AIza" + "SyWRONG-test-key-0123456789abcdeQRS"  # two pieces: no file holds a key
@@ -56,7 +56,7 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     """A real IPython shell (``helpers.setup`` installs its handler there), removed afterwards."""
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     factory = logging.getLogRecordFactory()
-    shell = InteractiveShell.instance()
+    shell = InteractiveShell.instance(config=quiet_shell_config())
     shell.run_cell("import helpers\nimport google.generativeai as genai")
     yield shell
     InteractiveShell.clear_instance()

@@ -20,7 +20,7 @@ import helpers
 from helpers import session
 from helpers import widgets as w
 from helpers.plumbing.standin import Fault, Reply, Request, StandIn
-from tests.conftest import FAKE_KEY, switch_to_replay
+from tests.conftest import FAKE_KEY, quiet_shell_config, switch_to_replay
 
 PROMPT = "Write a short story about aliens."
 PRESETS = [
@@ -37,7 +37,7 @@ TEXTS = ["How do I start playing Dota 2?", "Which Dota 2 heroes suit a beginner?
 def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
     """An IPython shell, so that ``display`` inside an Output widget can be captured."""
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    yield InteractiveShell.instance()
+    yield InteractiveShell.instance(config=quiet_shell_config())
     InteractiveShell.clear_instance()
 
 
