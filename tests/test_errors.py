@@ -1011,3 +1011,22 @@ def test_a_missing_image_names_the_file_the_folder_and_close_names(
     message = explained(caught.value)
     assert "'../images/picos_de_europa.jpeg'" in message and str(tmp_path) in message
     assert "notebooks/ folder" in message and "picos_de_europa.jpg" in message
+
+
+def test_a_follow_up_sent_to_a_new_chat_in_replay_says_the_chat_was_started_afresh(
+    live_against: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recorded as the second turn, sent as the first of a new chat: not 'a longer history'."""
+    monkeypatch.setenv("GEMINI_MODE", "record")
+    model = genai.GenerativeModel(helpers.setup("t_afresh", quiet=True).model)
+    chat = model.start_chat(history=[])
+    chat.send_message("First question")
+    chat.send_message("Follow-up question")
+    session.teardown()
+    switch_to_replay("t_afresh", monkeypatch)
+    model = genai.GenerativeModel(helpers.setup("t_afresh", quiet=True).model)
+    chat = model.start_chat(history=[])
+    with pytest.raises(Exception) as caught:
+        chat.send_message("Follow-up question")
+    message = explained(caught.value)
+    assert "started afresh" in message and "longer history" not in message and "rewind" not in message

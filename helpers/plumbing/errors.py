@@ -428,6 +428,12 @@ def difference_from_recording(request: Any, recorded: Any, sdk: str = "") -> str
     if not isinstance(asked, dict) or not isinstance(stored, dict):
         return ""
     earlier, recorded_earlier = _earlier_turns(asked), _earlier_turns(stored)
+    if earlier < recorded_earlier:
+        return (
+            f"The same message is recorded, but after {recorded_earlier} earlier message(s); this chat sent "
+            f"{earlier}: it was started afresh after those turns were sent. Run the chat's cells again in order, "
+            "from the one that starts the chat, so that this message comes with the history it was recorded with."
+        )
     if earlier != recorded_earlier:
         how = {
             "genai": "create the chat again (chat = client.chats.create(model=settings.model)) and run its cells "
