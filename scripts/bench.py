@@ -7,7 +7,8 @@ Usage (from the repository's top folder, in the series' environment)::
 For each notebook it prints the median nbval time of N runs, its *floor* and
 their ratio. The floor is the same driver (pytest with nbval, replay, no key)
 running a one-cell notebook that only starts a kernel and imports what the
-notebook imports (``helpers``, the SDKs, numpy...): what no notebook can go
+notebook imports (``helpers``, the SDKs, numpy... and the Interactions
+client, which google-genai imports on first use): what no notebook can go
 below. Then it prints how much ``import helpers`` adds to importing the SDK.
 It is a measuring tool, not a test: run it on a quiet machine, and compare
 ratios, not seconds.
@@ -39,6 +40,8 @@ def imports_of(notebook: Path) -> list[str]:
         if cell.cell_type != "code" or "google.colab" in cell.source:
             continue
         lines += [line for line in cell.source.splitlines() if re.match(r"(import|from) \S+", line)]
+        if "client.interactions" in cell.source:  # the SDK imports its Interactions client on first use
+            lines.append("import google.genai.interactions")
     return list(dict.fromkeys(lines))
 
 

@@ -134,7 +134,18 @@ def parse_body(body: bytes | str | None) -> Any:
 
 def normalised_body(request: VcrRequest) -> str:
     """A canonical form of a request body, for matching."""
-    return json.dumps(parse_body(request.body), sort_keys=True, ensure_ascii=False)
+    body = request.body
+    return _normalised(body) if isinstance(body, (bytes, str, type(None))) else _canonical(body)
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalised(body: bytes | str | None) -> str:
+    """Every request is compared with every recorded one: each body is parsed once, not once a comparison."""
+    return _canonical(body)
+
+
+def _canonical(body: Any) -> str:
+    return json.dumps(parse_body(body), sort_keys=True, ensure_ascii=False)
 
 
 def match_page(r1: VcrRequest, r2: VcrRequest) -> None:
