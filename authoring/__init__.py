@@ -32,9 +32,13 @@ stand-in answers)::
       thoughts: |                          # the thought summary (sent with include_thoughts)
         **Weighing the options** ...
       thinking_tokens: 900                 # thinking spent (default: see below)
-      finish_reason: SAFETY                # for blocked or cut answers (MAX_TOKENS, RECITATION...)
-      safety_ratings: {HARM_CATEGORY_DANGEROUS_CONTENT: MEDIUM}
-      block_reason: SAFETY                 # block the prompt itself: no candidates at all
+      safety_ratings: {HARM_CATEGORY_DANGEROUS_CONTENT: LOW}   # the answer's ratings (see "Safety")
+      prompt_safety_ratings: {HARM_CATEGORY_HARASSMENT: LOW}   # the prompt's ratings (see "Safety")
+      finish_reason: SAFETY                # an answer stopped this way whatever the settings
+                                           #   (MAX_TOKENS, RECITATION, SAFETY...)
+      block_reason: SAFETY                 # block the prompt itself whatever the settings: no candidates
+      faults:                              # fail first, once each and in order (see "Faults")
+        - {status: 429, retry_delay: "1s"}
 
 ``function_results`` is a list of function names (the last turn returned
 results of exactly these functions, in any order) or a mapping from name to the
@@ -45,6 +49,36 @@ entry with ``function_results`` may leave ``prompt`` out; when it has one,
 
 An entry whose last turn has media but that names no ``image``/``file`` does
 not match, and one that names none answers only requests without media.
+
+Safety: ``safety_ratings`` (the answer's) and ``prompt_safety_ratings`` (the
+prompt's) map a harm category (``HARM_CATEGORY_HARASSMENT``, ``_HATE_SPEECH``,
+``_SEXUALLY_EXPLICIT``, ``_DANGEROUS_CONTENT``) to a probability (``NEGLIGIBLE``,
+``LOW``, ``MEDIUM``, ``HIGH``). The request's ``safety_settings`` then decide, as
+on Gemini: a rating at or above its category's threshold blocks (the prompt:
+``promptFeedback.blockReason`` ``SAFETY`` and no candidates; the answer: finish
+reason ``SAFETY`` and no content), with that rating marked ``blocked``; with no
+setting for the category, ``BLOCK_NONE`` or ``OFF``, the answer is sent and the
+ratings are not. So one entry answers a strict request with a block and a
+default one with its text. ``finish_reason``/``block_reason`` instead block (or
+stop) whatever the settings. Keep blocked prompts and answers plainly benign
+(a duel in a fantasy story, a pantomime villain's boast): a lesson shows the
+mechanism, never harmful text.
+
+Faults: ``faults`` is a list of errors the stand-in answers the entry's prompt
+with before its answer, each once and in order: ``status`` (an HTTP error
+status, required), ``status_name`` (the gRPC status; known for 400, 403, 404,
+408, 409, 429, 500, 502, 503, 504), ``message`` (default: Gemini's wording for
+429, 500, 503 and 504), ``retry_delay`` (a ``google.rpc.RetryInfo`` detail, a
+protobuf Duration such as ``"1s"`` or ``"0.5s"``), ``reason`` (a
+``google.rpc.ErrorInfo`` detail) and ``quota_metric``/``quota_id`` (a
+``google.rpc.QuotaFailure`` violation). The body has Gemini's shape
+(``{"error": {code, message, status, details}}``) and the response carries the
+header ``x-gemini-standin-lesson-fault``, so the recorder keeps it in the
+cassette (other 429 and 5xx are left out) and a replay plays the failure, then
+the answer: a retry, the SDK's own or the learner's, really runs. The count is
+kept per entry for as long as the stand-in runs, so a prompt asked again after
+its faults were served is answered at once. Keep ``retry_delay`` short (a
+second or less): the notebook really waits it, in replay too.
 
 The stand-in applies ``stop_sequences`` and ``max_output_tokens`` itself, so a
 story is authored in full and cut by the stand-in: at the first stop sequence
@@ -71,6 +105,8 @@ from typing import Any
 import yaml
 
 from helpers.plumbing.standin import FunctionCall, Reply, Request
+from helpers.plumbing.standin.generate import HARM_CATEGORIES, HARM_PROBABILITIES
+from helpers.plumbing.standin.problems import lesson_fault
 
 HERE = Path(__file__).resolve().parent
 IMAGES = HERE.parent / "images"
@@ -95,7 +131,9 @@ REPLY_KEYS = {
     "thinking_tokens",
     "finish_reason",
     "safety_ratings",
+    "prompt_safety_ratings",
     "block_reason",
+    "faults",
 }
 
 
@@ -119,6 +157,17 @@ class AuthoredAnswerer:
                 raise ValueError(f"{self.path.name}: unknown key(s) {sorted(unknown)} in entry {entry!r}")
             if "prompt" not in entry and "function_results" not in entry:
                 raise ValueError(f"{self.path.name}: an entry needs prompt (or function_results): {entry!r}")
+            for key in ("safety_ratings", "prompt_safety_ratings"):
+                _check_ratings(self.path.name, entry.get(key) or {}, key)
+            if not isinstance(entry.get("faults", []), list):
+                raise ValueError(f"{self.path.name}: faults is a list of errors: {entry!r}")
+            for spec in entry.get("faults") or []:
+                try:
+                    if not isinstance(spec, dict):
+                        raise ValueError(f"a fault is a mapping such as {{status: 429, retry_delay: 1s}}, not {spec!r}")
+                    lesson_fault(spec)
+                except ValueError as error:
+                    raise ValueError(f"{self.path.name}: {error}") from None
 
     @property
     def description(self) -> str:
@@ -168,7 +217,20 @@ def reply_from(entry: dict[str, Any]) -> Reply:
         thoughts=entry.get("thoughts", ""),
         thinking_tokens=int(tokens) if tokens is not None else None,
         function_calls=calls,
+        prompt_safety_ratings=entry.get("prompt_safety_ratings", {}),
+        faults=[lesson_fault(spec) for spec in entry.get("faults") or []],
+        fault_key=json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str) if entry.get("faults") else "",
     )
+
+
+def _check_ratings(file: str, ratings: dict[str, Any], key: str) -> None:
+    """Safety ratings name a known harm category and a known probability."""
+    for category, probability in ratings.items():
+        if category not in HARM_CATEGORIES or probability not in HARM_PROBABILITIES[1:]:
+            raise ValueError(
+                f"{file}: {key} maps a category ({', '.join(HARM_CATEGORIES)}) to a probability "
+                f"({', '.join(HARM_PROBABILITIES[1:])}), not {category!r}: {probability!r}"
+            )
 
 
 def _describe(request: Request) -> str:

@@ -28,7 +28,7 @@ from google.genai import errors, types
 from google.genai._gaos.types.interactions import Interaction, InteractionSSEStreamEvent
 
 from authoring import IMAGES, AuthoredAnswerer
-from helpers.plumbing.standin import STANDIN_HEADER, EchoAnswerer, StandIn
+from helpers.plumbing.standin import LESSON_FAULT_HEADER, STANDIN_HEADER, EchoAnswerer, StandIn
 
 MODEL = "gemini-3.8-flash"
 FIG = "fig.jpg"
@@ -611,7 +611,178 @@ def test_interaction_max_tokens_is_incomplete(serve: Any) -> None:
     assert interaction.status == "incomplete" and interaction.output_text == ""
 
 
-# --- 7. the answers-file format --------------------------------------------------------------------
+# --- 7. safety thresholds and a lesson's faults ---------------------------------------------------
+
+STORY = {
+    "prompt": "Tell of a duel.",
+    "text": "The knight won.",
+    "safety_ratings": {"HARM_CATEGORY_HARASSMENT": "NEGLIGIBLE", "HARM_CATEGORY_DANGEROUS_CONTENT": "LOW"},
+}
+QUOTA_FAULT = {
+    "status": 429,
+    "retry_delay": "0.5s",
+    "quota_metric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+    "quota_id": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+}
+
+
+def safety(category: str, threshold: str) -> types.GenerateContentConfig:
+    """A config with one safety setting."""
+    return types.GenerateContentConfig(safety_settings=[types.SafetySetting(category=category, threshold=threshold)])
+
+
+@pytest.mark.parametrize(
+    ("threshold", "blocked"),
+    [("BLOCK_LOW_AND_ABOVE", True), ("BLOCK_MEDIUM_AND_ABOVE", False), ("BLOCK_ONLY_HIGH", False), ("OFF", False)],
+)
+def test_answer_ratings_block_at_the_requested_threshold(serve: Any, threshold: str, blocked: bool) -> None:
+    """A LOW rating blocks only under BLOCK_LOW_AND_ABOVE: SAFETY, no content, that rating marked blocked."""
+    server, client = serve(STORY)
+    response = client.models.generate_content(
+        model=MODEL, contents="Tell of a duel.", config=safety("HARM_CATEGORY_DANGEROUS_CONTENT", threshold)
+    )
+    candidate = response.candidates[0]
+    if blocked:
+        assert candidate.finish_reason == types.FinishReason.SAFETY and response.text is None
+        assert candidate.content is None and response.usage_metadata.candidates_token_count == 0
+        marked = {r.category.value: bool(r.blocked) for r in candidate.safety_ratings}
+        assert marked == {"HARM_CATEGORY_HARASSMENT": False, "HARM_CATEGORY_DANGEROUS_CONTENT": True}
+    else:
+        assert response.text == "The knight won." and candidate.safety_ratings is None
+    strict_response(server.sent[0]["body"])
+
+
+def test_answer_ratings_block_nothing_without_settings_or_for_another_category(serve: Any) -> None:
+    """No safety settings (or a setting for another category): the answer is sent, without its ratings."""
+    _, client = serve(STORY)
+    assert client.models.generate_content(model=MODEL, contents="Tell of a duel.").text == "The knight won."
+    other = safety("HARM_CATEGORY_HARASSMENT", "BLOCK_LOW_AND_ABOVE")
+    assert client.models.generate_content(model=MODEL, contents="Tell of a duel.", config=other).text
+
+
+def test_prompt_ratings_block_the_prompt_itself(serve: Any) -> None:
+    """prompt_safety_ratings at the threshold: promptFeedback SAFETY, no candidates; default settings: the answer."""
+    boast = {"prompt": "Boast!", "text": "Arr!", "prompt_safety_ratings": {"HARM_CATEGORY_HARASSMENT": "LOW"}}
+    server, client = serve(boast)
+    strict = safety("HARM_CATEGORY_HARASSMENT", "BLOCK_LOW_AND_ABOVE")
+    refused = client.models.generate_content(model=MODEL, contents="Boast!", config=strict)
+    assert refused.candidates is None and refused.text is None
+    assert refused.prompt_feedback.block_reason == types.BlockedReason.SAFETY
+    assert [(r.category.value, r.blocked) for r in refused.prompt_feedback.safety_ratings] == [
+        ("HARM_CATEGORY_HARASSMENT", True)
+    ]
+    strict_response(server.sent[0]["body"])
+    assert client.models.generate_content(model=MODEL, contents="Boast!").text == "Arr!"
+
+
+def test_a_blocked_answer_streams_as_one_closing_chunk(serve: Any) -> None:
+    """Streamed, a blocked answer is the closing chunk alone: SAFETY, the ratings, no text."""
+    server, client = serve(STORY)
+    config = safety("HARM_CATEGORY_DANGEROUS_CONTENT", "BLOCK_LOW_AND_ABOVE")
+    chunks = list(client.models.generate_content_stream(model=MODEL, contents="Tell of a duel.", config=config))
+    assert [(c.text, c.candidates[0].finish_reason) for c in chunks] == [(None, types.FinishReason.SAFETY)]
+    assert [strict_response(e) for e in server.sent[0]["events"]]
+
+
+def test_explicit_safety_finish_still_blocks_whatever_the_settings(serve: Any) -> None:
+    """finish_reason: SAFETY (the older form) is sent as authored, MEDIUM and HIGH marked blocked."""
+    _, client = serve(
+        {"prompt": "Hm.", "finish_reason": "SAFETY", "safety_ratings": {"HARM_CATEGORY_HATE_SPEECH": "HIGH"}}
+    )
+    candidate = client.models.generate_content(model=MODEL, contents="Hm.").candidates[0]
+    assert candidate.finish_reason == types.FinishReason.SAFETY and candidate.safety_ratings[0].blocked
+
+
+def test_lesson_faults_come_first_once_each_in_order_then_the_answer(serve: Any) -> None:
+    """Each authored fault once, in order, in Gemini's error shape and marked with the lesson header."""
+    server, client = serve({"prompt": "Busy?", "text": "Not now.", "faults": [QUOTA_FAULT, {"status": 503}]})
+    with pytest.raises(errors.ClientError) as quota:
+        client.models.generate_content(model=MODEL, contents="Busy?")
+    assert (quota.value.code, quota.value.status) == (429, "RESOURCE_EXHAUSTED")
+    assert "exceeded your current quota" in quota.value.message
+    assert quota.value.details["error"]["details"] == [
+        {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            "violations": [{"quotaMetric": QUOTA_FAULT["quota_metric"], "quotaId": QUOTA_FAULT["quota_id"]}],
+        },
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0.5s"},
+    ]
+    assert quota.value.response.headers[LESSON_FAULT_HEADER].startswith("1 of 2")
+    assert STANDIN_HEADER in quota.value.response.headers
+    with pytest.raises(errors.ServerError) as overloaded:
+        client.models.generate_content(model=MODEL, contents="Busy?")
+    assert (overloaded.value.code, overloaded.value.status) == (503, "UNAVAILABLE")
+    assert overloaded.value.message == "The model is overloaded. Please try again later."
+    assert overloaded.value.response.headers[LESSON_FAULT_HEADER].startswith("2 of 2")
+    for _ in range(2):
+        answer = client.models.generate_content(model=MODEL, contents="Busy?")
+        assert answer.text == "Not now." and LESSON_FAULT_HEADER not in answer.sdk_http_response.headers
+    assert len(server.received) == 4 and len(server.sent) == 2
+
+
+def test_the_sdk_retry_gets_past_lesson_faults(serve: Any) -> None:
+    """HttpRetryOptions retries the authored 429 and 503 and returns the answer (three requests)."""
+    server, _ = serve({"prompt": "Busy?", "text": "Not now.", "faults": [QUOTA_FAULT, {"status": 503}]})
+    no_wait = types.HttpRetryOptions(attempts=4, initial_delay=0.0, max_delay=0.0, jitter=0.0)
+    retrying = genai.Client(http_options=types.HttpOptions(retry_options=no_wait))
+    assert retrying.models.generate_content(model=MODEL, contents="Busy?").text == "Not now."
+    assert len(server.received) == 3
+
+
+def test_lesson_faults_precede_a_stream(serve: Any) -> None:
+    """A stream's request gets the fault as its HTTP status, before any event."""
+    _, client = serve({"prompt": "Busy?", "text": "Not now.", "faults": [{"status": 429, "retry_delay": "1s"}]})
+    with pytest.raises(errors.ClientError, match="429"):
+        list(client.models.generate_content_stream(model=MODEL, contents="Busy?"))
+    assert "".join(c.text or "" for c in client.models.generate_content_stream(model=MODEL, contents="Busy?"))
+
+
+def test_lesson_faults_precede_an_interaction_and_leave_its_id_alone(serve: Any) -> None:
+    """An interaction's fault is the Interactions API's RateLimitError; the id is the one it has without it."""
+    from google.genai._interactions import RateLimitError
+
+    entry = {"prompt": "Fruit?", "api": "interactions", "text": "Persimmons."}
+    _, plain = serve(entry)
+    expected = plain.interactions.create(model=MODEL, input="Fruit?").id
+    server, _ = serve({**entry, "faults": [QUOTA_FAULT]})
+    once = genai.Client(http_options=types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1)))
+    with pytest.raises(RateLimitError) as caught:
+        once.interactions.create(model=MODEL, input="Fruit?")
+    assert caught.value.status_code == 429
+    assert caught.value.body["error"]["details"][-1]["retryDelay"] == "0.5s"
+    interaction = once.interactions.create(model=MODEL, input="Fruit?")
+    assert interaction.output_text == "Persimmons." and interaction.id == expected
+    assert len(server.received) == 2
+
+
+def test_the_lesson_fault_header_is_the_one_the_recorder_keeps() -> None:
+    """The recorder keeps a failure marked with this header (it drops other 429 and 5xx in record mode)."""
+    from helpers.plumbing import recording
+
+    assert LESSON_FAULT_HEADER == recording.LESSON_FAULT_HEADER
+    assert LESSON_FAULT_HEADER in recording.KEPT_RESPONSE_HEADERS
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"faults": [{"status": 200}]}, "HTTP error status"),
+        ({"faults": [{"status": 429, "retry_delay": "2 seconds"}]}, "protobuf Duration"),
+        ({"faults": [{"status": 418}]}, "needs a status_name"),
+        ({"faults": [{"status": 429, "retry_after": "1s"}]}, "unknown key"),
+        ({"faults": [429]}, "a fault is a mapping"),
+        ({"faults": {"status": 429}}, "faults is a list"),
+        ({"safety_ratings": {"HARM_CATEGORY_VIOLENCE": "LOW"}}, "safety_ratings maps a category"),
+        ({"prompt_safety_ratings": {"HARM_CATEGORY_HARASSMENT": "SOME"}}, "prompt_safety_ratings maps a category"),
+    ],
+)
+def test_bad_faults_and_ratings_are_refused_when_the_file_loads(entry: dict[str, Any], problem: str) -> None:
+    """A fault or a rating the stand-in could not serve is refused at once, naming what is wrong."""
+    with pytest.raises(ValueError, match=problem):
+        answerer({"prompt": "Hi", "text": "Hello", **entry})
+
+
+# --- 8. the answers-file format --------------------------------------------------------------------
 
 
 def test_api_key_matches_one_api(serve: Any) -> None:

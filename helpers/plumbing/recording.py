@@ -562,8 +562,19 @@ def _can_play_while_recording(cassette: Cassette, request: VcrRequest) -> bool:
     reads the current state of something (an Interaction running in the
     background, a file being processed), which changes between calls: it is
     sent every time, and replay then plays the recorded answers in order.
+    A POST whose recorded answers are all a lesson's failures
+    (:data:`LESSON_FAULT_HEADER`) is sent again too: it is the retry after
+    that failure, and what it gets (the next failure, then the answer) is
+    recorded after it, in the order replay plays them.
     """
-    return request.method != "GET" and Cassette.can_play_response_for(cassette, request)
+    if request.method == "GET" or not Cassette.can_play_response_for(cassette, request):
+        return False
+    return not all(_is_lesson_fault(response) for _, response in cassette._responses(request))
+
+
+def _is_lesson_fault(response: dict[str, Any]) -> bool:
+    """A recorded failure the stand-in served on purpose, as part of a lesson."""
+    return any(str(name).lower() == LESSON_FAULT_HEADER for name in response.get("headers", {}))
 
 
 def _save_as_is(request: VcrRequest, response: dict[str, Any]) -> tuple[VcrRequest, dict[str, Any]]:

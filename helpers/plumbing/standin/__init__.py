@@ -19,13 +19,14 @@ One module per concern: ``server`` (HTTP, routes, SSE), ``generate`` (the
 ``models`` resource, thinking, usage), ``contents`` (reading requests, thought
 signatures), ``schema`` (checking authored JSON), ``files`` (the Files API),
 ``interactions`` (the Interactions API), ``replies`` (what an answerer is asked
-and answers), ``problems`` (errors and injected faults), ``text`` (tokens).
+and answers), ``problems`` (errors, injected faults and a lesson's authored
+faults), ``text`` (tokens).
 """
 
 from __future__ import annotations
 
 from .generate import BLOCK_REASONS, FINISH_REASONS, HARM_CATEGORIES, HARM_PROBABILITIES, TASK_TYPES
-from .problems import Fault, StandInError
+from .problems import LESSON_FAULT_HEADER, Fault, StandInError
 from .replies import EchoAnswerer, FunctionCall, Reply, Request
 from .server import DEFAULT_CLOCK, DEFAULT_MODELS, STANDIN_HEADER, StandIn
 from .text import count_tokens, cut_at_stop_sequence, truncate_to_tokens
@@ -37,6 +38,7 @@ __all__ = [
     "FINISH_REASONS",
     "HARM_CATEGORIES",
     "HARM_PROBABILITIES",
+    "LESSON_FAULT_HEADER",
     "STANDIN_HEADER",
     "TASK_TYPES",
     "EchoAnswerer",

@@ -1,5 +1,16 @@
 """The ``models`` resource: list, get, generateContent, streamGenerateContent, countTokens, embed.
 
+Safety, the stand-in's way: an authored reply may carry safety ratings, for the
+answer (``safety_ratings``) and for the prompt (``prompt_safety_ratings``); the
+request's ``safetySettings`` decide whether they block it, as on Gemini: a
+rating at or above its category's threshold (``BLOCK_LOW_AND_ABOVE`` blocks
+``LOW``, ``MEDIUM`` and ``HIGH``, and so on; no setting, ``BLOCK_NONE`` or
+``OFF``: nothing). A blocked prompt is answered with ``promptFeedback`` and no
+candidates, a blocked answer with finish reason ``SAFETY`` and no content, the
+rating that blocked marked ``blocked``. Ratings that block nothing are not sent.
+(A reply whose finish reason or block reason is authored explicitly is sent as
+it is, whatever the settings.)
+
 Thinking, the stand-in's way: a reply's thinking costs ``thinking_tokens`` when
 the answer gives it, else the tokens of its thought summary times the level's
 factor (``LEVEL_FACTORS``; no level: ``HIGH``, Gemini 3's default).
@@ -53,6 +64,16 @@ HARM_CATEGORIES = {
     "HARM_CATEGORY_DANGEROUS_CONTENT": 10,
 }
 HARM_PROBABILITIES = ["HARM_PROBABILITY_UNSPECIFIED", "NEGLIGIBLE", "LOW", "MEDIUM", "HIGH"]
+HARM_THRESHOLDS = [
+    "HARM_BLOCK_THRESHOLD_UNSPECIFIED",
+    "BLOCK_LOW_AND_ABOVE",
+    "BLOCK_MEDIUM_AND_ABOVE",
+    "BLOCK_ONLY_HIGH",
+    "BLOCK_NONE",
+    "OFF",
+]
+#: The lowest probability each threshold blocks (the others block nothing).
+BLOCKS_FROM = {"BLOCK_LOW_AND_ABOVE": "LOW", "BLOCK_MEDIUM_AND_ABOVE": "MEDIUM", "BLOCK_ONLY_HIGH": "HIGH"}
 BLOCK_REASONS = ["BLOCK_REASON_UNSPECIFIED", "SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT"]
 #: Thinking tokens per token of thought summary, by thinking level.
 LEVEL_FACTORS = {"MINIMAL": 1, "LOW": 2, "MEDIUM": 4, "HIGH": 8}
@@ -278,24 +299,78 @@ def candidate(reply: Reply, index: int, request: Request, ints: bool) -> tuple[d
         result["content"] = {"parts": parts, "role": "model"}
     elif pick(config, "thinkingConfig") is not None or thinking:
         result["content"] = {"role": "model"}
-    result.update(ratings(reply, ints))
+    if reply.finish_reason != "STOP":  # authored as stopped: its ratings as they are (a STOP answer's
+        result.update(ratings(reply, ints))  # ratings only count against the request's safety settings)
     return result, count_tokens(text) + call_tokens(calls), thinking
 
 
 def ratings(reply: Reply, ints: bool) -> dict[str, Any]:
-    """The safety ratings of a blocked answer."""
-    if not reply.safety_ratings:
+    """The safety ratings of an answer authored as blocked (``MEDIUM`` and ``HIGH`` marked blocked)."""
+    high = {category for category, probability in reply.safety_ratings.items() if probability in ("MEDIUM", "HIGH")}
+    return rating_list(reply.safety_ratings, ints, high)
+
+
+def rating_list(given: dict[str, str], ints: bool, blocked: set[str]) -> dict[str, Any]:
+    """``safetyRatings``, the categories in ``blocked`` marked ``blocked``."""
+    if not given:
         return {}
     return {
         "safetyRatings": [
             {
                 "category": enum_value(HARM_CATEGORIES, category, ints),
                 "probability": enum_value(HARM_PROBABILITIES, probability, ints),
-                **({"blocked": True} if probability in ("MEDIUM", "HIGH") else {}),
+                **({"blocked": True} if category in blocked else {}),
             }
-            for category, probability in reply.safety_ratings.items()
+            for category, probability in given.items()
         ]
     }
+
+
+def safety_thresholds(body: dict[str, Any]) -> dict[str, str]:
+    """The request's ``safetySettings`` as ``{category: threshold}`` names (the old SDK sends numbers)."""
+    categories = {number: name for name, number in HARM_CATEGORIES.items()}
+    thresholds: dict[str, str] = {}
+    for setting in pick(body, "safetySettings") or []:
+        category, threshold = setting.get("category"), setting.get("threshold")
+        if isinstance(category, int):
+            category = categories.get(category, str(category))
+        if isinstance(threshold, int):
+            threshold = HARM_THRESHOLDS[threshold] if 0 <= threshold < len(HARM_THRESHOLDS) else str(threshold)
+        thresholds[str(category)] = str(threshold)
+    return thresholds
+
+
+def blocked_by(given: dict[str, str], thresholds: dict[str, str]) -> set[str]:
+    """The categories whose rating is at or above the threshold the request sets for them."""
+    blocked = set()
+    for category, probability in given.items():
+        lowest = BLOCKS_FROM.get(thresholds.get(category, ""))
+        if lowest and HARM_PROBABILITIES.index(probability) >= HARM_PROBABILITIES.index(lowest):
+            blocked.add(category)
+    return blocked
+
+
+def prompt_feedback(reply: Reply, thresholds: dict[str, str], ints: bool) -> dict[str, Any] | None:
+    """``promptFeedback`` when the prompt is blocked: authored so, or by its ratings and the settings."""
+    if reply.block_reason:
+        return {"blockReason": enum_value(BLOCK_REASONS, reply.block_reason, ints)} | ratings(reply, ints)
+    blocked = blocked_by(reply.prompt_safety_ratings, thresholds)
+    if not blocked:
+        return None
+    return {"blockReason": enum_value(BLOCK_REASONS, "SAFETY", ints)} | rating_list(
+        reply.prompt_safety_ratings, ints, blocked
+    )
+
+
+def safety_blocked(reply: Reply, index: int, thresholds: dict[str, str], ints: bool) -> dict[str, Any] | None:
+    """The candidate of an answer its ratings block under the request's settings (``None``: not blocked)."""
+    if reply.finish_reason != "STOP" or reply.function_calls:
+        return None
+    blocked = blocked_by(reply.safety_ratings, thresholds)
+    if not blocked:
+        return None
+    result = {"finishReason": enum_value(FINISH_REASONS, "SAFETY", ints), "index": index}
+    return result | rating_list(reply.safety_ratings, ints, blocked)
 
 
 def replies(server: StandIn, model: str, body: dict[str, Any]) -> tuple[Request, list[Reply]]:
@@ -308,6 +383,7 @@ def replies(server: StandIn, model: str, body: dict[str, Any]) -> tuple[Request,
         reply = as_reply(server.answerer.reply(request))
         check_reply(reply, request)
         answers.append(reply)
+    server.lesson_fault(answers[0])
     return request, answers
 
 
@@ -323,13 +399,16 @@ def generate(server: StandIn, model: str, body: dict[str, Any], ints: bool) -> d
     """A generateContent answer."""
     request, answers = replies(server, model, body)
     prompt = prompt_tokens(server, body)
-    blocked = next((r for r in answers if r.block_reason), None)
-    if blocked is not None:
-        feedback = {"blockReason": enum_value(BLOCK_REASONS, blocked.block_reason or "", ints)}
-        feedback.update(ratings(blocked, ints))
+    thresholds = safety_thresholds(body)
+    feedback = next((f for f in (prompt_feedback(r, thresholds, ints) for r in answers) if f), None)
+    if feedback is not None:
         return {"promptFeedback": feedback, "usageMetadata": usage(prompt, 0, 0), "modelVersion": model}
     candidates, output, thinking = [], 0, 0
     for index, reply in enumerate(answers):
+        blocked = safety_blocked(reply, index, thresholds, ints)
+        if blocked is not None:  # the answer was written, then withheld: nothing of it is sent
+            candidates.append(blocked)
+            continue
         built, tokens, thought = candidate(reply, index, request, ints)
         candidates.append(built)
         output += tokens

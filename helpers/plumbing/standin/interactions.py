@@ -304,6 +304,7 @@ def create(server: StandIn, call: Call) -> Answer:
     request = build_request(server, body, steps, history)
     reply = as_reply(server.answerer.reply(request))
     generate.check_reply(reply, request)
+    server.lesson_fault(reply)  # an authored failure first (a lesson's 429), before anything is stored
     interaction_id = store.new_id(body)
     out, status, output, thinking, calls = output_steps(interaction_id, request, reply)
     prompt = generate.prompt_tokens(

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .problems import Fault
 from .schema import example
 
 
@@ -25,17 +26,28 @@ class Reply:
     """What the stand-in answers to one prompt."""
 
     text: str = ""
+    #: ``STOP`` for an answer; another reason (``SAFETY``, ``RECITATION``...) sends the answer stopped that way.
     finish_reason: str = "STOP"
-    #: For blocked answers: ``{"HARM_CATEGORY_...": "MEDIUM", ...}``.
+    #: The answer's safety ratings: ``{"HARM_CATEGORY_...": "LOW", ...}``. With an explicit ``SAFETY``
+    #: finish reason they are sent as they are (``MEDIUM`` and ``HIGH`` marked blocked); with ``STOP`` the
+    #: request's ``safetySettings`` decide: a rating at or above its category's threshold blocks the answer
+    #: (finish reason ``SAFETY``, no content, that rating marked blocked), else the answer is sent without them.
     safety_ratings: dict[str, str] = field(default_factory=dict)
     #: Block the prompt itself (``"SAFETY"``, ``"OTHER"``...): no candidates, only ``promptFeedback``.
     block_reason: str | None = None
+    #: The prompt's safety ratings, judged against the request's ``safetySettings`` like ``safety_ratings``:
+    #: one at or above its threshold blocks the prompt (``promptFeedback.blockReason`` ``SAFETY``).
+    prompt_safety_ratings: dict[str, str] = field(default_factory=dict)
     #: The thought summary, sent as a ``thought: true`` part when the request asks for ``include_thoughts``.
     thoughts: str = ""
     #: Thinking tokens spent; ``None``: computed from ``thoughts`` and the thinking level (see ``thinking_tokens``).
     thinking_tokens: int | None = None
     #: Function calls instead of (or after) text; several are parallel calls.
     function_calls: list[FunctionCall] = field(default_factory=list)
+    #: Errors to answer this prompt with first, once each and in order, before the answer (a lesson's 429).
+    faults: list[Fault] = field(default_factory=list)
+    #: Which reply the served faults are counted for (the same for every request its entry answers).
+    fault_key: str = ""
 
 
 @dataclass
