@@ -232,6 +232,34 @@ def test_every_committed_cassette_carries_a_matching_digest() -> None:
         CassetteSerializer().deserialize(path.read_text(encoding="utf-8"))  # raises on a missing or wrong digest
 
 
+def test_embedding_vectors_are_stored_as_one_text_each_and_replay_the_same_numbers() -> None:
+    """A response full of numbers is one YAML text (fast to load), not thousands of YAML nodes."""
+    import json
+
+    from helpers.plumbing.recording import NUMBERS_STORED_AS_TEXT, CassetteSerializer
+
+    vectors = [[round(0.001 * (i % 97) - 0.05, 6) for i in range(768)] for _ in range(3)]
+    body = json.dumps({"embeddings": [{"values": v} for v in vectors]})
+    data = {
+        "interactions": [
+            {
+                "request": {"method": "POST", "uri": "http://x/v1beta/models/m:batchEmbedContents", "body": "{}"},
+                "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": body}},
+            }
+        ]
+    }
+    serializer = CassetteSerializer()
+    text = serializer.serialize(data)
+    stored = yaml.safe_load(text)["interactions"][0]["response"]["body"]
+    assert set(stored) == {"string"} and 3 * 768 > NUMBERS_STORED_AS_TEXT
+    assert len(stored["string"].splitlines()) < 20  # one line per vector, not one per number
+    replayed = serializer.deserialize(text)["interactions"][0]["response"]["body"]["string"]
+    assert json.loads(replayed) == json.loads(body)
+    small = json.dumps({"candidates": [{"content": {"parts": [{"text": "hi"}]}}], "usageMetadata": {"totalTokenCount": 3}})
+    data["interactions"][0]["response"]["body"]["string"] = small
+    assert "json" in yaml.safe_load(serializer.serialize(data))["interactions"][0]["response"]["body"]
+
+
 # --- google-genai: streams, polling, uploads --------------------------------------------------
 
 

@@ -388,7 +388,38 @@ def _stored_body(body: Any, headers: dict[str, Any]) -> dict[str, Any]:
     if _is_event_stream(headers):
         return {"events": sse_events(text)}
     parsed = parse_body(body)
-    return {"json": parsed} if isinstance(parsed, (dict, list)) else {"string": text}
+    if not isinstance(parsed, (dict, list)):
+        return {"string": text}
+    if _count_numbers(parsed) > NUMBERS_STORED_AS_TEXT:
+        return {"string": _json_with_number_lists_on_one_line(parsed)}
+    return {"json": parsed}
+
+
+#: A response with more numbers than this (embedding vectors) is stored as JSON text, not as YAML
+#: nodes: loading 20,000 numbers as YAML nodes takes about a second, as one text a few milliseconds.
+NUMBERS_STORED_AS_TEXT = 500
+
+
+def _count_numbers(value: Any) -> int:
+    """How many numbers a parsed JSON value holds, at any depth."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, (int, float)):
+        return 1
+    if isinstance(value, dict):
+        return sum(_count_numbers(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_numbers(v) for v in value)
+    return 0
+
+
+_NUMBER_LIST = re.compile(r"\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]")
+
+
+def _json_with_number_lists_on_one_line(value: Any) -> str:
+    """JSON indented for reading, each list of numbers (a vector) kept on a single line."""
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    return _NUMBER_LIST.sub(lambda match: "[" + re.sub(r",\s*", ", ", match.group(1).strip()) + "]", text) + "\n"
 
 
 def _interaction_out(interaction: dict[str, Any]) -> dict[str, Any]:
