@@ -1,10 +1,13 @@
 """Every notebook in JupyterLab, in a real browser, run in replay with no key.
 
-JupyterLab is started on 127.0.0.1 (a free port, no token) over a copy of the
-notebooks, with the settings Binder uses (``binder/overrides.json``: no Jupyter
-news toast) plus two for testing: every cell rendered (no windowing) and no
-autosave. Headless Debian Chromium, driven by Playwright, opens each notebook,
-clears its outputs, runs all cells, and checks what a learner would see:
+One JupyterLab is started for the whole module on 127.0.0.1 (a free port, no
+token) over a copy of the notebooks, with the settings Binder uses
+(``binder/overrides.json``: no Jupyter news toast) plus two for testing: every
+cell rendered (no windowing) and no autosave. Headless Debian Chromium, driven
+by Playwright, loads JupyterLab once, in one page; for each notebook it opens
+the notebook there (``docmanager:open``), clears its outputs, runs all cells,
+checks what a learner would see, then closes it without saving and shuts its
+kernel down, so each notebook costs its kernel and its cells, not a new page:
 
 * no error output, except in cells tagged ``raises-exception``;
 * every Markdown cell rendered (``.jp-RenderedMarkdown``);
@@ -12,6 +15,7 @@ clears its outputs, runs all cells, and checks what a learner would see:
   answering: a slider moved changes its status line and moved back restores it,
   and a click on its button puts an answer in its output area;
 * every image output, and every photo in a widget, shown (loaded, not broken);
+* the chat box keeps its newest answer on screen as the conversation grows;
 * no "Jupyter news" toast.
 
 A screenshot of each notebook goes to ``artifacts/screenshots/``. The test
@@ -47,7 +51,7 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import Browser, Locator, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -198,15 +202,47 @@ class Expected:
         )
 
 
-def _run_all(page: Page, lab: Lab, name: str) -> Locator:
-    """Open the notebook in a workspace of its own, run every cell, and return its panel."""
-    page.goto(f"{lab.url}/lab/workspaces/{name}/tree/notebooks/{name}.ipynb?reset")
+OPEN = """async (path) => {
+  const app = window.jupyterapp;
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  app.shell.activateById(panel.id);
+  return panel.id;
+}"""
+CLOSE = """(id) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id);
+  if (panel) { panel.context.model.dirty = false; panel.dispose(); }
+  return document.querySelectorAll('.jp-Dialog').length;
+}"""
+
+
+@pytest.fixture(scope="module")
+def page(lab: Lab, browser: Browser) -> Iterator[Page]:
+    """One page with JupyterLab loaded, shared by every notebook of the module."""
+    shared = browser.new_page(viewport={"width": 1280, "height": 1400})
+    shared.goto(f"{lab.url}/lab/workspaces/browser-test?reset")
+    shared.wait_for_function("() => window.jupyterapp?.commands.hasCommand('docmanager:open')", timeout=90_000)
+    yield shared
+    shared.close()
+
+
+def _run_all(page: Page, name: str, folder: str = "notebooks") -> tuple[Locator, str]:
+    """Open the notebook in the shared page, run every cell, and return its panel and the panel's id."""
+    panel_id = page.evaluate(OPEN, f"{folder}/{name}.ipynb")
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     finished = page.evaluate("async () => await window.jupyterapp.commands.execute('notebook:run-all-cells')")
     assert finished is not False, f"{name}: Run All stopped early"
     page.wait_for_function(ALL_RUN, timeout=180_000)
-    return page.locator("#" + page.evaluate("() => window.jupyterapp.shell.currentWidget.id"))
+    return page.locator("#" + panel_id), panel_id
+
+
+def _close(page: Page, lab: Lab, panel_id: str) -> None:
+    """Close a notebook without saving, shut its kernel down, and check that no dialog was left open."""
+    dialogs = page.evaluate(CLOSE, panel_id)
+    lab.shut_down_kernels()
+    assert dialogs == 0, "closing the notebook left a dialog open"
 
 
 def _check_no_errors(page: Page, name: str) -> None:
@@ -251,7 +287,41 @@ def _exercise(box: Locator, name: str) -> str:
     answer.wait_for(timeout=30_000)
     text = answer.inner_text()
     assert text.strip() and "Not recorded" not in text, f"{name}: the widget answered {text[:300]!r}"
+    if "gemini-widget-chat" in (box.get_attribute("class") or ""):
+        _check_newest_answer_in_view(box, name)
     return text
+
+
+def _check_newest_answer_in_view(box: Locator, name: str) -> None:
+    """Send the rest of the recorded conversation in a short window: each newest answer stays on screen."""
+    page = box.page
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1280, "height": 700})
+    try:
+        button = box.locator(".gemini-widget-button")
+        messages = box.locator(".gemini-widget-output .jp-OutputArea-output")
+        sent = 1
+        while button.is_enabled() and sent < 6:
+            before = 2 * sent
+            button.click()
+            page.wait_for_function(
+                "([node, n]) => node.querySelectorAll('.jp-OutputArea-output').length >= n + 2",
+                arg=[box.locator(".gemini-widget-output").element_handle(), before],
+                timeout=30_000,
+            )
+            sent += 1
+            newest = messages.last
+            expect(newest).to_be_in_viewport()
+            answer_bottom = newest.evaluate("n => n.getBoundingClientRect().bottom")
+            button_top = button.evaluate("n => n.getBoundingClientRect().top")
+            # Where a learner looks after clicking Send: just above the message box, not below the fold.
+            assert button_top - 250 <= answer_bottom <= button_top, (
+                f"{name}: after message {sent}, the newest answer ends at y={answer_bottom:.0f}, "
+                f"not just above the Send button (y={button_top:.0f})"
+            )
+        assert sent >= 3, f"{name}: the chat box offered only {sent} recorded messages"
+    finally:
+        page.set_viewport_size(size)
 
 
 def _check_widgets(panel: Locator, name: str, expected: Expected) -> None:
@@ -263,6 +333,8 @@ def _check_widgets(panel: Locator, name: str, expected: Expected) -> None:
     boxes = panel.locator(".gemini-widget-box")
     for index in range(boxes.count()):
         _exercise(boxes.nth(index), name)
+    if name.startswith("05_chat"):
+        assert panel.locator(".gemini-widget-chat").count() == 1, f"{name}: the chat box was not found"
 
 
 def _check_images(panel: Locator, name: str, expected: Expected) -> None:
@@ -273,11 +345,10 @@ def _check_images(panel: Locator, name: str, expected: Expected) -> None:
 
 
 @pytest.mark.parametrize("name", refresh.notebook_names())
-def test_notebook_runs_and_renders_in_jupyterlab(name: str, lab: Lab, browser: Browser) -> None:
+def test_notebook_runs_and_renders_in_jupyterlab(name: str, lab: Lab, page: Page) -> None:
     expected = Expected.of(nbformat.read(refresh.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4))
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    panel, panel_id = _run_all(page, name)
     try:
-        panel = _run_all(page, lab, name)
         _check_no_errors(page, name)
         _check_markdown(panel, name, expected)
         _check_widgets(panel, name, expected)
@@ -288,5 +359,4 @@ def test_notebook_runs_and_renders_in_jupyterlab(name: str, lab: Lab, browser: B
         (boxes if boxes.count() else panel.locator(".jp-Cell")).first.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
     finally:
-        page.close()
-        lab.shut_down_kernels()
+        _close(page, lab, panel_id)

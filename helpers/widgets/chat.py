@@ -12,6 +12,11 @@ from ..plumbing.errors import quote
 from .panel import NEEDS_A_KEY, Panel, _choice, _status
 from .recorded import RequestKey, generate_key
 
+#: The transcript's window: taller conversations scroll inside it.
+TRANSCRIPT_HEIGHT = "26em"
+#: In a column-reverse box, the transcript itself must keep its full height (not shrink to the window).
+TRANSCRIPT_STYLE = "<style>.gemini-widget-chat .gemini-widget-output > * { flex-shrink: 0; }</style>"
+
 
 def _user_turns(body: Any) -> list[str]:
     contents = body.get("contents", []) if isinstance(body, dict) else []
@@ -34,12 +39,20 @@ class ChatBox(Panel):
         self.message = _choice(self.suggestions, self._first(), self.recordings is None, "message")
         self.restart = widgets.Button(description="Start over")
         self.restart.on_click(lambda _: self.start_over())
-        header = widgets.HTML(f"<b>Chat</b> with {model.model_name.removeprefix('models/')}")
+        header = widgets.HTML(f"{TRANSCRIPT_STYLE}<b>Chat</b> with {model.model_name.removeprefix('models/')}")
+        # As in a messaging app: the transcript above the message box, in a window of its own that
+        # scrolls, and starts scrolled to its end (column-reverse), so that the newest answer is
+        # always just above the Send button, on screen, however long the conversation grows.
+        self.output.layout.max_height = TRANSCRIPT_HEIGHT
+        self.output.layout.overflow = "auto"
+        self.output.layout.display = "flex"
+        self.output.layout.flex_flow = "column-reverse"
+        self.box.add_class("gemini-widget-chat")
         self.box.children = [
             header,
+            self.output,
             self.message,
             widgets.HBox([self.button, self.restart, self.status]),
-            self.output,
         ]
         self.update()
 
