@@ -13,18 +13,26 @@ from typing import Any
 
 from IPython.display import Markdown, display
 
-#: What each finish reason means, in a learner's words.
+from .plumbing.i18n import later, tr
+
+#: What each finish reason means, in a learner's words (English; :func:`finish_meaning` translates).
 FINISH_MEANINGS = {
-    "STOP": "the answer ended naturally or at a stop sequence",
-    "MAX_TOKENS": "the answer reached max_output_tokens and was cut off",
-    "SAFETY": "the answer was blocked by the safety filters",
-    "RECITATION": "the answer was stopped because it repeated existing text too closely",
-    "OTHER": "the answer was stopped for another reason",
-    "BLOCKLIST": "the answer contained a blocked term",
-    "PROHIBITED_CONTENT": "the answer was blocked as prohibited content",
-    "SPII": "the answer was blocked because it contained sensitive personal information",
-    "MALFORMED_FUNCTION_CALL": "the model produced an invalid function call",
+    "STOP": later("the answer ended naturally or at a stop sequence"),
+    "MAX_TOKENS": later("the answer reached max_output_tokens and was cut off"),
+    "SAFETY": later("the answer was blocked by the safety filters"),
+    "RECITATION": later("the answer was stopped because it repeated existing text too closely"),
+    "OTHER": later("the answer was stopped for another reason"),
+    "BLOCKLIST": later("the answer contained a blocked term"),
+    "PROHIBITED_CONTENT": later("the answer was blocked as prohibited content"),
+    "SPII": later("the answer was blocked because it contained sensitive personal information"),
+    "MALFORMED_FUNCTION_CALL": later("the model produced an invalid function call"),
 }
+UNKNOWN_FINISH_MEANING = later("see the API reference for this finish reason")
+
+
+def finish_meaning(reason: str) -> str:
+    """What a finish reason means, in the learner's language."""
+    return tr(FINISH_MEANINGS.get(reason, UNKNOWN_FINISH_MEANING))
 
 
 def md(text: str) -> None:
@@ -56,25 +64,28 @@ def safety_table(ratings: Iterable[Any]) -> str:
     """Safety ratings as a Markdown table ("" when there are none)."""
     rows = [
         f"| {_name(r.category).removeprefix('HARM_CATEGORY_').replace('_', ' ').lower()} "
-        f"| {_name(r.probability).lower()} | {'yes' if getattr(r, 'blocked', False) else 'no'} |"
+        f"| {_name(r.probability).lower()} | {tr('yes') if getattr(r, 'blocked', False) else tr('no')} |"
         for r in ratings
     ]
     if not rows:
         return ""
-    return "| category | probability | blocked |\n|---|---|---|\n" + "\n".join(rows)
+    return tr("| category | probability | blocked |") + "\n|---|---|---|\n" + "\n".join(rows)
 
 
 def describe_candidate(candidate: Any) -> str:
     """Markdown for one candidate: its text, or why it has none."""
     text = candidate_text(candidate)
     reason = finish_reason(candidate)
-    meaning = FINISH_MEANINGS.get(reason, "see the API reference for this finish reason")
+    meaning = finish_meaning(reason)
     table = safety_table(getattr(candidate, "safety_ratings", []) or [])
     if not text:
-        return f"**No text in this answer.** Finish reason `{reason}`: {meaning}.\n\n{table}".rstrip()
+        return (
+            tr("**No text in this answer.** Finish reason `{reason}`: {meaning}.", reason=reason, meaning=meaning)
+            + f"\n\n{table}"
+        ).rstrip()
     if reason not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
         ratings = f"\n\n{table}" if table and reason != "MAX_TOKENS" else ""
-        return f"{text}\n\n*(Finish reason `{reason}`: {meaning}.)*{ratings}"
+        return f"{text}\n\n" + tr("*(Finish reason `{reason}`: {meaning}.)*", reason=reason, meaning=meaning) + ratings
     return text
 
 
@@ -95,28 +106,41 @@ def show(response: Any) -> None:
         feedback = getattr(response, "prompt_feedback", None)
         reason = _name(getattr(feedback, "block_reason", "unknown"))
         table = safety_table(getattr(feedback, "safety_ratings", []) or [])
-        md(f"**No answer: the prompt itself was blocked** (block reason `{reason}`).\n\n{table}".rstrip())
+        md(
+            (
+                tr("**No answer: the prompt itself was blocked** (block reason `{reason}`).", reason=reason)
+                + f"\n\n{table}"
+            ).rstrip()
+        )
         return
     for number, candidate in enumerate(candidates, start=1):
         if len(candidates) > 1:
-            md(f"**Candidate {number} of {len(candidates)}**")
+            md(tr("**Candidate {number} of {count}**", number=number, count=len(candidates)))
         md(describe_candidate(candidate))
 
 
 def _not_a_response(value: Any) -> str:
     """What :func:`show` says when it is given something other than a response."""
-    expected = "`helpers.show` expects a response: what `generate_content` or a chat's `send_message` returns"
     if value is None:
-        return (
-            f"**Nothing to show:** {expected}, and it got `None`. If that was `response.text`: google-genai gives "
+        return tr(
+            "**Nothing to show:** `helpers.show` expects a response: what `generate_content` or a chat's "
+            "`send_message` returns, and it got `None`. If that was `response.text`: google-genai gives "
             "`None` when an answer has no text (blocked, or cut off before any): pass the response itself, "
             "`helpers.show(response)`, to see why."
         )
     if isinstance(value, str):
-        return f"**Not a response:** {expected}, and it got text. To show text as Markdown, use `helpers.md(text)`."
+        return tr(
+            "**Not a response:** `helpers.show` expects a response: what `generate_content` or a chat's "
+            "`send_message` returns, and it got text. To show text as Markdown, use `helpers.md(text)`."
+        )
     shown = repr(value)
     shown = shown if len(shown) <= 60 else shown[:60] + "…"
-    return f"**Not a response:** {expected}, and it got {type(value).__name__} `{shown}`."
+    return tr(
+        "**Not a response:** `helpers.show` expects a response: what `generate_content` or a chat's "
+        "`send_message` returns, and it got {kind} `{shown}`.",
+        kind=type(value).__name__,
+        shown=shown,
+    )
 
 
 @dataclass
@@ -157,13 +181,15 @@ def show_stream(response: Iterable[Any]) -> StreamSummary:
                 text += candidate_text(candidates[0])
             live_view.update(Markdown(text))
     except Exception:
-        _settle(live_view, f"{text}\n\n*(The stream broke off here: the rest of the answer never arrived.)*")
+        _settle(live_view, f"{text}\n\n" + tr("*(The stream broke off here: the rest of the answer never arrived.)*"))
         raise
     final = text
     if last_candidate is not None and finish_reason(last_candidate) not in ("STOP", "FINISH_REASON_UNSPECIFIED"):
         reason = finish_reason(last_candidate)
-        final = f"{text}\n\n*(Finish reason `{reason}`: {FINISH_MEANINGS.get(reason, '')}.)*"
-    _settle(live_view, final or "*(The stream ended without any text.)*")
+        final = f"{text}\n\n" + tr(
+            "*(Finish reason `{reason}`: {meaning}.)*", reason=reason, meaning=finish_meaning(reason)
+        )
+    _settle(live_view, final or tr("*(The stream ended without any text.)*"))
     return StreamSummary(text, chunks, first, time.perf_counter() - start)
 
 

@@ -28,6 +28,8 @@ from typing import Any
 
 from dotenv.parser import parse_stream
 
+from .plumbing.i18n import tr
+
 KEY_NAMES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 #: Every name the series reads from the environment or ``.env``.
 SETTING_NAMES = (
@@ -57,7 +59,7 @@ class FoundKey:
         return mask(self.value)
 
     def __str__(self) -> str:
-        return f"{self.masked()} (from {self.source})"
+        return tr("{key} (from {source})", key=self.masked(), source=self.source)
 
 
 def mask(key: str) -> str:
@@ -83,7 +85,7 @@ def readable_env_file(path: Path | None) -> dict[str, str]:
     try:
         return read_env_file(path)
     except UnreadableEnvFile as problem:
-        warnings.warn(f"{problem} Going on without it.", stacklevel=3)
+        warnings.warn(tr("{problem} Going on without it.", problem=problem), stacklevel=3)
         return {}
 
 
@@ -92,22 +94,34 @@ def _check_readable(path: Path) -> None:
     try:
         data = path.read_bytes()
     except OSError as error:
-        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        reason = tr("permission denied") if isinstance(error, PermissionError) else (error.strerror or str(error))
         raise UnreadableEnvFile(
-            f"{path} cannot be read ({reason}). Make it readable (chmod u+r {path.name}) or delete it."
+            tr(
+                "{path} cannot be read ({reason}). Make it readable (chmod u+r {name}) or delete it.",
+                path=path,
+                reason=reason,
+                name=path.name,
+            )
         ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableEnvFile(
-            f"{path} is saved as UTF-16 (PowerShell's > and Out-File write that), and a .env file must be "
-            "UTF-8. Save it again as UTF-8 (in PowerShell: Set-Content -Encoding utf8), or recreate it from "
-            ".env.example."
+            tr(
+                "{path} is saved as UTF-16 (PowerShell's > and Out-File write that), and a .env file must be "
+                "UTF-8. Save it again as UTF-8 (in PowerShell: Set-Content -Encoding utf8), or recreate it from "
+                ".env.example.",
+                path=path,
+            )
         ) from None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise UnreadableEnvFile(
-            f"{path} is not UTF-8 text (byte {error.start} is not valid UTF-8): save it again as UTF-8 "
-            "in your editor, or recreate it from .env.example."
+            tr(
+                "{path} is not UTF-8 text (byte {byte} is not valid UTF-8): save it again as UTF-8 "
+                "in your editor, or recreate it from .env.example.",
+                path=path,
+                byte=error.start,
+            )
         ) from None
 
 
@@ -135,25 +149,41 @@ def _parse_env_file(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
     values: dict[str, str] = {}
     with path.open(encoding="utf-8") as stream:
         for binding in parse_stream(stream):
-            where = f"{path}, line {binding.original.line}"
+            where = tr("{path}, line {line}", path=path, line=binding.original.line)
             if binding.error:
                 raise KeyProblem(
-                    f"{where}: this line is not NAME=value, so it cannot be read. Fix it "
-                    "(compare with .env.example) or delete it."
+                    tr(
+                        "{where}: this line is not NAME=value, so it cannot be read. Fix it "
+                        "(compare with .env.example) or delete it.",
+                        where=where,
+                    )
                 )
             if binding.key is None:  # a blank line or a comment
                 continue
-            if binding.value is None:
-                pasted = binding.key.startswith("AIza")
-                bare_key = " It looks like a key pasted alone: write GEMINI_API_KEY=<your key>." if pasted else ""
+            if binding.value is None and binding.key.startswith("AIza"):
                 raise KeyProblem(
-                    f"{where}: this line has no '=', so it sets nothing.{bare_key} Write it as NAME=value "
-                    "(compare with .env.example), or delete it."
+                    tr(
+                        "{where}: this line has no '=', so it sets nothing. It looks like a key pasted alone: write "
+                        "GEMINI_API_KEY=<your key>. Write it as NAME=value (compare with .env.example), or delete it.",
+                        where=where,
+                    )
+                )
+            if binding.value is None:
+                raise KeyProblem(
+                    tr(
+                        "{where}: this line has no '=', so it sets nothing. Write it as NAME=value "
+                        "(compare with .env.example), or delete it.",
+                        where=where,
+                    )
                 )
             if binding.key in KEY_NAMES and any(c.isspace() or c in "'\"" for c in binding.value.strip()):
                 raise KeyProblem(
-                    f"{where}: the value of {binding.key} contains a space or a quote, and an API key has "
-                    "neither. Copy the key again from Google AI Studio."
+                    tr(
+                        "{where}: the value of {name} contains a space or a quote, and an API key has "
+                        "neither. Copy the key again from Google AI Studio.",
+                        where=where,
+                        name=binding.key,
+                    )
                 )
             _warn_if_misspelt(where, binding.key)
             values[binding.key] = binding.value
@@ -164,11 +194,24 @@ def _warn_if_misspelt(where: str, name: str) -> None:
     if name in SETTING_NAMES:
         return
     close = difflib.get_close_matches(name.upper(), SETTING_NAMES, n=2, cutoff=0.8)
-    if close:
-        warnings.warn(
-            f"{where}: {name} is not a setting the series reads, so it is ignored. Did you mean {' or '.join(close)}?",
-            stacklevel=4,
+    if len(close) > 1:
+        message = tr(
+            "{where}: {name} is not a setting the series reads, so it is ignored. Did you mean {first} or {second}?",
+            where=where,
+            name=name,
+            first=close[0],
+            second=close[1],
         )
+    elif close:
+        message = tr(
+            "{where}: {name} is not a setting the series reads, so it is ignored. Did you mean {first}?",
+            where=where,
+            name=name,
+            first=close[0],
+        )
+    else:
+        return
+    warnings.warn(message, stacklevel=4)
 
 
 def find_env_file(start: Path | None = None) -> Path | None:
@@ -187,14 +230,18 @@ def key_from_environment(environ: Mapping[str, str]) -> FoundKey | None:
     google = environ.get("GOOGLE_API_KEY", "").strip()
     if gemini and google and gemini != google:
         warnings.warn(
-            f"GEMINI_API_KEY ({mask(gemini)}) and GOOGLE_API_KEY ({mask(google)}) differ; "
-            "using GEMINI_API_KEY. Unset one of them to silence this warning.",
+            tr(
+                "GEMINI_API_KEY ({gemini}) and GOOGLE_API_KEY ({google}) differ; "
+                "using GEMINI_API_KEY. Unset one of them to silence this warning.",
+                gemini=mask(gemini),
+                google=mask(google),
+            ),
             stacklevel=3,
         )
     if gemini:
-        return FoundKey(gemini, "environment variable GEMINI_API_KEY")
+        return FoundKey(gemini, tr("environment variable {name}", name="GEMINI_API_KEY"))
     if google:
-        return FoundKey(google, "environment variable GOOGLE_API_KEY")
+        return FoundKey(google, tr("environment variable {name}", name="GOOGLE_API_KEY"))
     return None
 
 
@@ -203,7 +250,7 @@ def key_from_env_file(path: Path | None) -> FoundKey | None:
     values = readable_env_file(path)
     for name in KEY_NAMES:
         if values.get(name, "").strip():
-            return FoundKey(values[name].strip(), f"{name} in {path}")
+            return FoundKey(values[name].strip(), tr("{name} in {path}", name=name, path=path))
     return None
 
 
@@ -232,25 +279,30 @@ def key_from_colab(userdata: Any | None = None) -> FoundKey | None:
                 continue
             if kind == "NotebookAccessError":
                 raise KeyProblem(
-                    f"Colab has a secret named {name}, but this notebook may not read it. Open the "
-                    "key icon in Colab's left bar and switch on 'Notebook access' for it, then run "
-                    "this cell again."
+                    tr(
+                        "Colab has a secret named {name}, but this notebook may not read it. Open the "
+                        "key icon in Colab's left bar and switch on 'Notebook access' for it, then run "
+                        "this cell again.",
+                        name=name,
+                    )
                 ) from None
             if kind == "TimeoutException":
                 raise KeyProblem(
-                    "Colab did not answer when asked for the secret (the permission dialog timed "
-                    "out). Run this cell again and accept the dialog."
+                    tr(
+                        "Colab did not answer when asked for the secret (the permission dialog timed "
+                        "out). Run this cell again and accept the dialog."
+                    )
                 ) from None
             raise
         if value and value.strip():
-            return FoundKey(value.strip(), f"Colab secret {name}")
+            return FoundKey(value.strip(), tr("Colab secret {name}", name=name))
     return None
 
 
 def key_from_prompt(ask: Callable[[str], str] = getpass.getpass) -> FoundKey | None:
     """Ask for the key without echoing it; it is kept in memory only."""
-    value = ask("Paste your Gemini API key (it will not be shown or saved): ").strip()
-    return FoundKey(value, "typed at the prompt (kept in memory only)") if value else None
+    value = ask(tr("Paste your Gemini API key (it will not be shown or saved): ")).strip()
+    return FoundKey(value, tr("typed at the prompt (kept in memory only)")) if value else None
 
 
 def find_key(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import keys, models
 from .plumbing import errors, retry
+from .plumbing.i18n import tr
 
 if TYPE_CHECKING:  # recording (vcrpy, PyYAML) is imported only in the modes that use it
     from .plumbing.recording import OpenCassette
@@ -89,13 +90,22 @@ def choose_mode(requested: str | None, key: keys.FoundKey | None) -> str:
     """``GEMINI_MODE`` if set, else ``live`` with a key and ``replay`` without."""
     requested = (requested or "").strip().lower()
     if requested and requested not in MODES:
-        raise errors.TutorialError(f"GEMINI_MODE={requested!r} is not a mode; use one of: {', '.join(MODES)}.")
+        message = tr(
+            "GEMINI_MODE={requested} is not a mode; use one of: {modes}.",
+            requested=repr(requested),
+            modes=", ".join(MODES),
+        )
+        raise errors.TutorialError(message)
     mode = requested or ("live" if key else "replay")
     if mode != "replay" and key is None:
         raise errors.MissingKey(
-            f"GEMINI_MODE={mode} needs an API key, and none was found. Get one at Google AI Studio "
-            f"(https://aistudio.google.com/apikey), then {errors.KEY_SOURCES_HELP}. Without a key, "
-            "the notebooks replay recorded responses: unset GEMINI_MODE (or set it to replay)."
+            tr(
+                "GEMINI_MODE={mode} needs an API key, and none was found. Get one at Google AI Studio "
+                "(https://aistudio.google.com/apikey), then {sources}. Without a key, "
+                "the notebooks replay recorded responses: unset GEMINI_MODE (or set it to replay).",
+                mode=mode,
+                sources=errors.key_sources_help(),
+            )
         )
     return mode
 
@@ -263,14 +273,15 @@ def _relative(path: Any) -> str:
 def describe_provenance(provenance: Mapping[str, Any]) -> str:
     """One phrase: where replayed responses come from."""
     source = provenance.get("source", "unknown")
-    when = provenance.get("date", "an unknown date")
+    when = provenance.get("date") or tr("an unknown date")
     if source == "recorded":
-        return f"recorded from Gemini ({shown_endpoint(str(provenance.get('endpoint', '?')))}) on {when}"
+        endpoint = shown_endpoint(str(provenance.get("endpoint", "?")))
+        return tr("recorded from Gemini ({endpoint}) on {when}", endpoint=endpoint, when=when)
     if source == "authored":
-        return f"AUTHORED on {when}, not recorded from Gemini (see the README)"
+        return tr("AUTHORED on {when}, not recorded from Gemini (see the README)", when=when)
     if source == "mixed":
-        return f"partly AUTHORED, partly recorded from Gemini, on {when}"
-    return "of unknown origin (the cassette has no provenance block)"
+        return tr("partly AUTHORED, partly recorded from Gemini, on {when}", when=when)
+    return tr("of unknown origin (the cassette has no provenance block)")
 
 
 def shown_endpoint(endpoint: str) -> str:
@@ -285,14 +296,21 @@ class Banner:
     rows: tuple[tuple[str, str], ...]
 
     def __str__(self) -> str:
-        width = max(len(label) for label, _ in self.rows)
-        return "\n".join(f"{label.ljust(width)}  {value}" for label, value in self.rows)
+        width = max(_display_width(label) for label, _ in self.rows)
+        return "\n".join(f"{label}{' ' * (width - _display_width(label))}  {value}" for label, value in self.rows)
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_markdown_(self) -> str:
         return "\n".join(f"> **{label}** {_markdown_code_spans(value)}  " for label, value in self.rows)
+
+
+def _display_width(text: str) -> int:
+    """Columns a label takes in a monospaced font: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _markdown_code_spans(value: str) -> str:
@@ -302,24 +320,27 @@ def _markdown_code_spans(value: str) -> str:
 
 def banner(settings: Settings) -> Banner:
     """Mode, models and where the answers come from, at a glance."""
-    models_row = ("Models", f"{settings.model} · embeddings {settings.embedding_model}")
+    models_row = (
+        tr("Models"),
+        tr("{model} · embeddings {embedding_model}", model=settings.model, embedding_model=settings.embedding_model),
+    )
     if settings.mode == "replay":
         assert settings.cassette is not None
         return Banner(
             (
-                ("Mode", "replay: answers come from a recording; no key, no network"),
+                (tr("Mode"), tr("replay: answers come from a recording; no key, no network")),
                 models_row,
-                ("Answers", os.environ.get("GEMINI_CASSETTE_SHOWN_AS") or _relative(settings.cassette.path)),
-                ("Source", describe_provenance(settings.provenance)),
+                (tr("Answers"), os.environ.get("GEMINI_CASSETTE_SHOWN_AS") or _relative(settings.cassette.path)),
+                (tr("Source"), describe_provenance(settings.provenance)),
             )
         )
-    where = ("Endpoint", shown_endpoint(settings.endpoint)) if settings.endpoint != DEFAULT_ENDPOINT else None
-    key = ("Key", str(settings.key) if settings.key else "none")
+    where = (tr("Endpoint"), shown_endpoint(settings.endpoint)) if settings.endpoint != DEFAULT_ENDPOINT else None
+    key = (tr("Key"), str(settings.key) if settings.key else tr("none"))
     if settings.mode == "record":
         assert settings.cassette is not None
-        mode = ("Mode", f"record: live calls, written to {_relative(settings.cassette.path)}")
+        mode = (tr("Mode"), tr("record: live calls, written to {cassette}", cassette=_relative(settings.cassette.path)))
     else:
-        mode = ("Mode", "live: every call goes to Gemini")
+        mode = (tr("Mode"), tr("live: every call goes to Gemini"))
     return Banner(tuple(row for row in (mode, models_row, where, key) if row is not None))
 
 

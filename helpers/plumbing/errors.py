@@ -47,16 +47,52 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .. import models
 from . import retry
+from .i18n import is_chinese, later, tr
 
-KEY_SOURCES_HELP = (
+#: Sentences that several messages share, in English; :func:`key_sources_help` and the like translate them.
+KEY_SOURCES_HELP = later(
     "set GEMINI_API_KEY in your environment, put it in a .env file (copy .env.example), "
     "or, on Colab, add it as a secret named GEMINI_API_KEY"
 )
-REPLAY_HELP = "Replay needs no key and no network: set GEMINI_MODE=replay (or remove the key) and run again."
-UNCHANGED = "Nothing was changed: a chat keeps its history as it was before this message."
+REPLAY_HELP = later("Replay needs no key and no network: set GEMINI_MODE=replay (or remove the key) and run again.")
+UNCHANGED = later("Nothing was changed: a chat keeps its history as it was before this message.")
+#: The marker that replaces the key (never translated: scrubbing recognises it, to scrub only once).
 REMOVED = "…(key removed)"
 #: What a bare ``genai.Client()`` does about retries, and where the series teaches the setting.
-NO_RETRIES = "a genai.Client() retries only when given HttpRetryOptions (notebook 13 shows how)"
+NO_RETRIES = later("a genai.Client() retries only when given HttpRetryOptions (notebook 13 shows how)")
+
+
+def key_sources_help() -> str:
+    """:data:`KEY_SOURCES_HELP` in the learner's language."""
+    return tr(KEY_SOURCES_HELP)
+
+
+def replay_help() -> str:
+    """:data:`REPLAY_HELP` in the learner's language."""
+    return tr(REPLAY_HELP)
+
+
+def unchanged() -> str:
+    """:data:`UNCHANGED` in the learner's language."""
+    return tr(UNCHANGED)
+
+
+def no_retries() -> str:
+    """:data:`NO_RETRIES` in the learner's language."""
+    return tr(NO_RETRIES)
+
+
+def _then(sentence: str) -> str:
+    """``sentence`` to follow another one directly: after a space in English, right after the full stop in Chinese."""
+    if not sentence:
+        return ""
+    return sentence if is_chinese() else " " + sentence
+
+
+def _joined(*sentences: str) -> str:
+    """Sentences one after another, empty ones left out: a space between them in English, none in Chinese."""
+    return ("" if is_chinese() else " ").join(s for s in sentences if s)
+
 
 _NOT_REMOVED_YET = r"(?!…\(key removed\))"
 _KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
@@ -294,11 +330,12 @@ def _client_without_key(error: BaseException, context: Context) -> str | None:
     """``genai.Client()`` raised because it found no key in the environment."""
     if not isinstance(error, ValueError) or "No API key was provided" not in str(error) or sdk_of(error) != "genai":
         return None
-    return (
+    return tr(
         "genai.Client() found no API key: without arguments it reads GEMINI_API_KEY (or GOOGLE_API_KEY) from "
         "the environment. Run the notebook's setup cell first (settings = helpers.setup(...)): it exports the "
         "key it finds, or in replay a placeholder that never leaves this machine. To get a key: Google AI "
-        f"Studio (https://aistudio.google.com/apikey), then {KEY_SOURCES_HELP}."
+        "Studio (https://aistudio.google.com/apikey), then {sources}.",
+        sources=key_sources_help(),
     )
 
 
@@ -306,7 +343,7 @@ def _closed_client(error: BaseException, context: Context) -> str | None:
     """A call on a ``genai.Client`` that was already closed: most often one that was never kept in a variable."""
     if not isinstance(error, RuntimeError) or "client has been closed" not in str(error) or not sdk_of(error):
         return None
-    return (
+    return tr(
         "This call went through a genai.Client that was already closed. A client that is not kept in a "
         "variable, as in genai.Client().models.generate_content(...), is closed as soon as Python discards "
         "it, before its call is sent; so is one after its `with` block. Keep it: client = genai.Client() in one "
@@ -331,20 +368,31 @@ def _replay_miss(error: BaseException, context: Context) -> str | None:
     closest_prompt = prompt_of(parse_body(closest.body)) if closest is not None else ""
     difference = difference_from_recording(request, closest, sdk_of(error)) if closest is not None else ""
     if closest is None:
-        closest_line = "The cassette has no request like it."
+        closest_line = tr("The cassette has no request like it.")
     elif difference and closest_prompt == asked:  # the same text twice would say nothing: the difference does
         closest_line = ""
     else:
-        closest_line = f"Closest recorded request: {quote(closest_prompt)}."
+        closest_line = tr("Closest recorded request: {prompt}.", prompt=quote(closest_prompt))
+    asked_line = ""
+    if request is not None:
+        asked_line = tr(
+            "You asked: {prompt} ({method} {path}).", prompt=quote(asked), method=request.method, path=request.path
+        )
     lines = [
-        "Replay has no answer for this call: it is not in the recordings of notebook "
-        f"{context.notebook or '?'} ({context.cassette or miss.cassette._path}).",
-        f"You asked: {quote(asked)} ({request.method} {request.path})." if request is not None else "",
+        tr(
+            "Replay has no answer for this call: it is not in the recordings of notebook {notebook} ({cassette}).",
+            notebook=context.notebook or "?",
+            cassette=context.cassette or miss.cassette._path,
+        ),
+        asked_line,
         closest_line,
         difference,
-        "Replay can only answer what was recorded. To send this to Gemini, add a key "
-        f"({KEY_SOURCES_HELP}) and run the notebook again: it then goes live. "
-        f"To store it for replay, re-record: python -m helpers record {context.notebook or 'NOTEBOOK'}",
+        tr(
+            "Replay can only answer what was recorded. To send this to Gemini, add a key ({sources}) and run the "
+            "notebook again: it then goes live. To store it for replay, re-record: python -m helpers record {notebook}",
+            sources=key_sources_help(),
+            notebook=context.notebook or "NOTEBOOK",
+        ),
     ]
     return "\n".join(line for line in lines if line)
 
@@ -413,46 +461,61 @@ def difference_from_recording(request: Any, recorded: Any, sdk: str = "") -> str
         return ""
     asked_model, stored_model = _model_in(request), _model_in(recorded)
     if asked_model and stored_model and asked_model != stored_model:
-        message = (
-            f"The same prompt is recorded, but for the model {stored_model}; this call asked for {asked_model}. "
-            f"Replay holds answers from {stored_model} only: call it with model=settings.model (and leave "
-            "GEMINI_MODEL unset in replay)."
+        message = tr(
+            "The same prompt is recorded, but for the model {stored}; this call asked for {asked}. "
+            "Replay holds answers from {stored} only: call it with model=settings.model (and leave "
+            "GEMINI_MODEL unset in replay).",
+            stored=stored_model,
+            asked=asked_model,
         )
         replacement = models.replacement_for(asked_model)
         if replacement:
-            message += (
-                f" Besides, {asked_model} is retired: Google has shut it down, so live it answers 404 NOT_FOUND; "
-                f"use {replacement} instead."
+            message += _then(
+                tr(
+                    "Besides, {asked} is retired: Google has shut it down, so live it answers 404 NOT_FOUND; "
+                    "use {replacement} instead.",
+                    asked=asked_model,
+                    replacement=replacement,
+                )
             )
         return message
     if not isinstance(asked, dict) or not isinstance(stored, dict):
         return ""
     earlier, recorded_earlier = _earlier_turns(asked), _earlier_turns(stored)
     if earlier < recorded_earlier:
-        return (
-            f"The same message is recorded, but after {recorded_earlier} earlier message(s); this chat sent "
-            f"{earlier}: it was started afresh after those turns were sent. Run the chat's cells again in order, "
-            "from the one that starts the chat, so that this message comes with the history it was recorded with."
+        return tr(
+            "The same message is recorded, but after {recorded} earlier message(s); this chat sent "
+            "{sent}: it was started afresh after those turns were sent. Run the chat's cells again in order, "
+            "from the one that starts the chat, so that this message comes with the history it was recorded with.",
+            recorded=recorded_earlier,
+            sent=earlier,
         )
     if earlier != recorded_earlier:
-        how = {
-            "genai": "create the chat again (chat = client.chats.create(model=settings.model)) and run its cells "
-            "in order.",
-            "interactions": "run the cells of this conversation in order, from its first.",
-        }.get(sdk, "call chat.rewind() to drop the last turn, or start over with model.start_chat(history=[]).")
-        return (
-            f"The same message is recorded, but after {recorded_earlier} earlier message(s); this chat "
-            f"sent {earlier}. Re-running a chat cell sends the turn again with a longer history: {how}"
+        if sdk == "genai":
+            how = tr(
+                "create the chat again (chat = client.chats.create(model=settings.model)) and run its cells in order."
+            )
+        elif sdk == "interactions":
+            how = tr("run the cells of this conversation in order, from its first.")
+        else:
+            how = tr("call chat.rewind() to drop the last turn, or start over with model.start_chat(history=[]).")
+        return tr(
+            "The same message is recorded, but after {recorded} earlier message(s); this chat "
+            "sent {sent}. Re-running a chat cell sends the turn again with a longer history: {how}",
+            recorded=recorded_earlier,
+            sent=earlier,
+            how=how,
         )
     if asked.get("previous_interaction_id") != stored.get("previous_interaction_id"):
-        return (
+        return tr(
             "The same input is recorded, but continuing another interaction (previous_interaction_id differs): "
             "run the cells of this conversation in order, from its first."
         )
     if _settings_in(asked) != _settings_in(stored):
-        return (
-            f"The same prompt is recorded with other settings: recorded {_settings_in(stored)}, "
-            f"asked {_settings_in(asked)}."
+        return tr(
+            "The same prompt is recorded with other settings: recorded {recorded}, asked {asked}.",
+            recorded=_settings_in(stored),
+            asked=_settings_in(asked),
         )
     return ""
 
@@ -476,7 +539,7 @@ def _html_title(text: str) -> str | None:
 
 
 def _as_page(title: str) -> str:
-    return f"an HTML page (“{title}”)" if title else "an HTML page"
+    return tr("an HTML page (“{title}”)", title=title) if title else tr("an HTML page")
 
 
 @dataclass
@@ -502,13 +565,16 @@ def _unreadable(error: BaseException) -> _Unreadable | None:
     in_stream_reader = any(_module(e) == "google.api_core.rest_streaming" for e in _tracebacks(error))
     if isinstance(error, ValueError) and in_stream_reader:  # google-generativeai's stream reader
         partial = str(error).partition(": ")[2] or None
-        return _Unreadable("the stream ended in the middle of its JSON", partial, True)
+        return _Unreadable(tr("the stream ended in the middle of its JSON"), partial, True)
     names = {cls.__name__ for cls in type(error).__mro__}
     if "UnknownApiResponseError" in names and sdk == "genai":
         raw = raw if raw is not None else str(error).partition("Raw response: ")[2]
-        return _Unreadable("it is not valid JSON", raw, _is_stream(error))
+        return _Unreadable(tr("it is not valid JSON"), raw, _is_stream(error))
     if isinstance(error, json.JSONDecodeError) and sdk == "genai":
-        return _Unreadable(f"it is not valid JSON ({error.msg.lower()} at character {error.pos})", error.doc, False)
+        problem = tr(
+            "it is not valid JSON ({detail} at character {position})", detail=error.msg.lower(), position=error.pos
+        )
+        return _Unreadable(problem, error.doc, False)
     if sdk == "interactions" and (
         "APIResponseValidationError" in names
         or ("APIStatusError" not in names and "APIError" in names and getattr(error, "status_code", None) == 200)
@@ -526,28 +592,55 @@ def _unreadable_response(error: BaseException, context: Context) -> str | None:
     if found is None:
         return None
     if context.mode == "replay":
-        cassette = context.cassette or "the cassette"
-        return (
-            f"A recorded response in {cassette} cannot be read by the SDK ({found.problem}): the cassette "
-            f"was probably edited by hand. Restore it (git checkout -- {cassette}) or re-record it: "
-            f"python -m helpers record {context.notebook or 'NOTEBOOK'}"
+        notebook = context.notebook or "NOTEBOOK"
+        if not context.cassette:
+            return tr(
+                "A recorded response in the cassette cannot be read by the SDK ({problem}): the cassette "
+                "was probably edited by hand. Restore it (git checkout -- the cassette) or re-record it: "
+                "python -m helpers record {notebook}",
+                problem=found.problem,
+                notebook=notebook,
+            )
+        return tr(
+            "A recorded response in {cassette} cannot be read by the SDK ({problem}): the cassette "
+            "was probably edited by hand. Restore it (git checkout -- {cassette}) or re-record it: "
+            "python -m helpers record {notebook}",
+            cassette=context.cassette,
+            problem=found.problem,
+            notebook=notebook,
         )
     endpoint = _endpoint(error, context)
     title = _html_title(found.raw) if found.raw else None
-    shown = " What was shown is all that arrived." if found.stream else ""
+    shown = _then(tr("What was shown is all that arrived.")) if found.stream else ""
     if title is not None:
-        return (
-            f"{endpoint} answered with {_as_page(title)} instead of Gemini's JSON, so the SDK could not read "
-            f"it.{shown} Something between you and Gemini answered: a Wi-Fi login page (open any web page in a "
+        return tr(
+            "{endpoint} answered with {page} instead of Gemini's JSON, so the SDK could not read "
+            "it.{shown} Something between you and Gemini answered: a Wi-Fi login page (open any web page in a "
             "browser to log in), a proxy, or a wrong address in GOOGLE_GEMINI_BASE_URL. Fix that, then run the "
-            f"cell again. {REPLAY_HELP}"
+            "cell again. {replay_help}",
+            endpoint=endpoint,
+            page=_as_page(title),
+            shown=shown,
+            replay_help=replay_help(),
         )
-    what = f"{found.problem}: {quote(found.raw, 80)}" if found.raw else found.problem
-    answer = "The streamed answer" if found.stream else "The answer"
-    return (
-        f"{answer} from {endpoint} could not be read: {what}.{shown} Gemini answers JSON, so the answer was cut "
+    answer = tr("The streamed answer") if found.stream else tr("The answer")
+    fields = {"answer": answer, "endpoint": endpoint, "problem": found.problem, "shown": shown}
+    if found.raw:
+        return tr(
+            "{answer} from {endpoint} could not be read: {problem}: {raw}.{shown} Gemini answers JSON, so the answer "
+            "was cut short or changed on its way (by a proxy, or by the gateway in GOOGLE_GEMINI_BASE_URL). Run the "
+            "cell again; if it happens every time, check GOOGLE_GEMINI_BASE_URL and the network's proxy. "
+            "{replay_help}",
+            raw=quote(found.raw, 80),
+            replay_help=replay_help(),
+            **fields,
+        )
+    return tr(
+        "{answer} from {endpoint} could not be read: {problem}.{shown} Gemini answers JSON, so the answer was cut "
         "short or changed on its way (by a proxy, or by the gateway in GOOGLE_GEMINI_BASE_URL). Run the cell "
-        f"again; if it happens every time, check GOOGLE_GEMINI_BASE_URL and the network's proxy. {REPLAY_HELP}"
+        "again; if it happens every time, check GOOGLE_GEMINI_BASE_URL and the network's proxy. {replay_help}",
+        replay_help=replay_help(),
+        **fields,
     )
 
 
@@ -606,7 +699,7 @@ def _phrase(code: int) -> str:
     try:
         return HTTPStatus(code).phrase
     except ValueError:
-        return "error"
+        return tr("error")
 
 
 def _tried(error: BaseException, context: Context, sdk: str, retriable: bool = True) -> str:
@@ -614,29 +707,37 @@ def _tried(error: BaseException, context: Context, sdk: str, retriable: bool = T
     record = retry.retried(error)
     if record is not None:
         if record.attempts <= 1:
-            return "It was not tried again: there was no time left for another attempt."
-        return f"It was tried {record.attempts} times, waiting {record.waited:.0f} s in all, and failed every time."
+            return tr("It was not tried again: there was no time left for another attempt.")
+        return tr(
+            "It was tried {attempts} times, waiting {waited} s in all, and failed every time.",
+            attempts=record.attempts,
+            waited=f"{record.waited:.0f}",
+        )
     if context.mode == "replay":
-        return "This error is in the recording, so replay shows it every time."
+        return tr("This error is in the recording, so replay shows it every time.")
     if sdk == "genai":
         attempts, limit = _tenacity_attempts(error)
         if attempts is None:
             return ""
         if attempts > 1:
-            return f"google-genai tried it {attempts} times (the client's HttpRetryOptions), and it failed every time."
+            return tr(
+                "google-genai tried it {attempts} times (the client's HttpRetryOptions), and it failed every time.",
+                attempts=attempts,
+            )
         if not limit or limit <= 1:
-            return f"google-genai did not try it again: {NO_RETRIES}."
-        return "google-genai did not try it again: the client's HttpRetryOptions do not cover this error."
+            return tr("google-genai did not try it again: {no_retries}.", no_retries=no_retries())
+        return tr("google-genai did not try it again: the client's HttpRetryOptions do not cover this error.")
     if sdk == "interactions":
         limit = _interactions_attempts(error)
         if limit is None:
             return ""
         if retriable and limit > 1:
-            return (
-                f"The Interactions client tried it up to {limit} times (what it does unless HttpRetryOptions say "
-                "otherwise), and it failed every time."
+            return tr(
+                "The Interactions client tried it up to {limit} times (what it does unless HttpRetryOptions say "
+                "otherwise), and it failed every time.",
+                limit=limit,
             )
-        return "The Interactions client did not try it again."
+        return tr("The Interactions client did not try it again.")
     return ""
 
 
@@ -680,14 +781,17 @@ def _key_shown(error: BaseException, context: Context) -> str:
 
     sent = _sent_key(error)
     if sent and sent != context.secret:
-        source = next(
-            (f"environment variable {n}" for n in ("GOOGLE_API_KEY", "GEMINI_API_KEY") if os.environ.get(n) == sent),
-            "given to the client in code",
-        )
-        return f"{mask(sent)} (from {source})"
+        variable = next((n for n in ("GOOGLE_API_KEY", "GEMINI_API_KEY") if os.environ.get(n) == sent), "")
+        source = tr("environment variable {name}", name=variable) if variable else tr("given to the client in code")
+        return tr("{key} (from {source})", key=mask(sent), source=source)
     if context.key_masked:
-        return f"{context.key_masked} (from {context.key_source})"
-    return mask(sent) if sent else "(none was sent)"
+        return tr("{key} (from {source})", key=context.key_masked, source=context.key_source)
+    return mask(sent) if sent else tr("(none was sent)")
+
+
+def _no_key_sent(error: BaseException, context: Context) -> bool:
+    """Whether :func:`_key_shown` has no key to show: none was sent, and the session has none."""
+    return not _sent_key(error) and not context.key_masked
 
 
 def _api_error(error: BaseException, context: Context) -> str | None:
@@ -700,35 +804,50 @@ def _api_error(error: BaseException, context: Context) -> str | None:
     title = _html_title(text)
     retriable = code in (408, 409, 429) or code >= 500
     tried = _tried(error, context, sdk, retriable)
+    replay = replay_help()
     if answer.raw or title is not None:
-        what = _as_page(title) if title is not None else f"a text that is not Gemini's JSON ({quote(text, 80)})"
+        if title is not None:
+            what = _as_page(title)
+        else:
+            what = tr("a text that is not Gemini's JSON ({text})", text=quote(text, 80))
         if code >= 500:
-            advice = (
-                f"It could not get an answer from Gemini, or had a problem of its own. {tried} {UNCHANGED} Run the "
-                "cell again in a minute; if it keeps happening, check GOOGLE_GEMINI_BASE_URL and the network's proxy."
+            advice = tr(
+                "It could not get an answer from Gemini, or had a problem of its own. {tried} {unchanged} Run the "
+                "cell again in a minute; if it keeps happening, check GOOGLE_GEMINI_BASE_URL and the network's proxy.",
+                tried=tried,
+                unchanged=unchanged(),
             )
         else:
-            advice = (
+            advice = tr(
                 "Check GOOGLE_GEMINI_BASE_URL (it must be the address of Gemini's API, or of a gateway for it) and "
                 "the network's proxy."
             )
-        return (
-            f"{endpoint} answered {code} {_phrase(code)} with {what} from a proxy or gateway, not with Gemini's "
-            f"own answer. {advice} {REPLAY_HELP}"
+        return tr(
+            "{endpoint} answered {code} {phrase} with {what} from a proxy or gateway, not with Gemini's "
+            "own answer. {advice} {replay_help}",
+            endpoint=endpoint,
+            code=code,
+            phrase=_phrase(code),
+            what=what,
+            advice=advice,
+            replay_help=replay,
         )
     reasons = f"{answer.details} {text}"
     key = _key_shown(error, context)
     if "API_KEY_INVALID" in reasons or "API key not valid" in text:
-        return (
-            f"Gemini rejected the API key {key} (400 API_KEY_INVALID). Copy it again from Google AI "
+        return tr(
+            "Gemini rejected the API key {key} (400 API_KEY_INVALID). Copy it again from Google AI "
             "Studio (https://aistudio.google.com/apikey), without spaces or quotes, check that it was "
-            f"not deleted, and run the setup cell again. {REPLAY_HELP}"
+            "not deleted, and run the setup cell again. {replay_help}",
+            key=key,
+            replay_help=replay,
         )
     if "location is not supported" in text:
-        return (
+        return tr(
             "Gemini does not serve the API where you are (400: User location is not supported for the "
             "API use). If your organisation runs a gateway or proxy for Gemini, point the series at it "
-            f"with GOOGLE_GEMINI_BASE_URL=https://your-gateway (environment or .env). {REPLAY_HELP}"
+            "with GOOGLE_GEMINI_BASE_URL=https://your-gateway (environment or .env). {replay_help}",
+            replay_help=replay,
         )
     if code == 404:
         name = _missing_model(error, text)
@@ -736,26 +855,41 @@ def _api_error(error: BaseException, context: Context) -> str | None:
             return _model_not_found(name, context, sdk)
     if code == 429:
         return _quota(error, answer, tried)
-    if code in (401, 403) and ("unregistered callers" in text or key == "(none was sent)"):
-        return (
-            f"Gemini received no API key with this call ({code} {answer.status or _phrase(code)}). Run the setup "
+    if code in (401, 403) and ("unregistered callers" in text or _no_key_sent(error, context)):
+        return tr(
+            "Gemini received no API key with this call ({code} {status}). Run the setup "
             "cell first (settings = helpers.setup(...)): it exports the key it finds for genai.Client(); or "
-            f"{KEY_SOURCES_HELP}. With a gateway in GOOGLE_GEMINI_BASE_URL, check that it passes the "
-            f"x-goog-api-key header on. {REPLAY_HELP}"
+            "{sources}. With a gateway in GOOGLE_GEMINI_BASE_URL, check that it passes the "
+            "x-goog-api-key header on. {replay_help}",
+            code=code,
+            status=answer.status or _phrase(code),
+            sources=key_sources_help(),
+            replay_help=replay,
         )
     if code == 403:
-        return (
-            f"Gemini refused the call (403 PERMISSION_DENIED) with the key {key}: {text} "
-            f"Check that the key belongs to a project with the Gemini API enabled. {REPLAY_HELP}"
+        return tr(
+            "Gemini refused the call (403 PERMISSION_DENIED) with the key {key}: {text} "
+            "Check that the key belongs to a project with the Gemini API enabled. {replay_help}",
+            key=key,
+            text=text,
+            replay_help=replay,
         )
     if code >= 500:
-        return (
-            f"Gemini had a temporary problem ({code} {_phrase(code)}: {text[:200]}). {tried} "
-            f"{UNCHANGED} Run the cell again in a minute. {REPLAY_HELP}"
+        return tr(
+            "Gemini had a temporary problem ({code} {phrase}: {text}). {tried} "
+            "{unchanged} Run the cell again in a minute. {replay_help}",
+            code=code,
+            phrase=_phrase(code),
+            text=text[:200],
+            tried=tried,
+            unchanged=unchanged(),
+            replay_help=replay,
         )
     if code == 400:
-        return f"Gemini did not accept the request (400): {text}"
-    return f"Gemini answered {code} {answer.status or _phrase(code)}: {text[:300]}"
+        return tr("Gemini did not accept the request (400): {text}", text=text)
+    return tr(
+        "Gemini answered {code} {status}: {text}", code=code, status=answer.status or _phrase(code), text=text[:300]
+    )
 
 
 def _missing_model(error: BaseException, text: str) -> str:
@@ -790,36 +924,55 @@ def _model_not_found(name: str, context: Context, sdk: str) -> str:
     elif sdk == "interactions":
         call, listing = 'client.interactions.create(model="{m}", ...)', "client.models.list()"
     else:
-        call = (
-            'genai.embed_content(model="{m}", ...)' if embedding else 'genai.GenerativeModel("{m}") or settings.model'
-        )
+        call = 'genai.embed_content(model="{m}", ...)' if embedding else 'genai.GenerativeModel("{m}")'
         listing = "genai.list_models()"
     if replacement:
-        what = f"The model {name} is retired: Google has shut it down, so it answers 404 NOT_FOUND."
-        use = f"Use {replacement} instead, e.g. {call.format(m=replacement)}."
+        what = tr("The model {name} is retired: Google has shut it down, so it answers 404 NOT_FOUND.", name=name)
+        if sdk in ("genai", "interactions") or embedding:
+            use = tr(
+                "Use {replacement} instead, e.g. {call}.", replacement=replacement, call=call.format(m=replacement)
+            )
+        else:
+            use = tr(
+                "Use {replacement} instead, e.g. {call} or settings.model.",
+                replacement=replacement,
+                call=call.format(m=replacement),
+            )
     else:
-        where = shown_endpoint(context.endpoint) if context.endpoint else "this endpoint"
-        what = f"The model {name} is unknown to {where} (404 NOT_FOUND): a typo, or a model it does not serve."
-        use = (
-            f"The series' defaults are {models.DEFAULT_TEXT_MODEL} (text) and "
-            f"{models.DEFAULT_EMBEDDING_MODEL} (embeddings)."
+        if context.endpoint:
+            what = tr(
+                "The model {name} is unknown to {where} (404 NOT_FOUND): a typo, or a model it does not serve.",
+                name=name,
+                where=shown_endpoint(context.endpoint),
+            )
+        else:
+            what = tr(
+                "The model {name} is unknown to this endpoint (404 NOT_FOUND): a typo, or a model it does not serve.",
+                name=name,
+            )
+        use = tr(
+            "The series' defaults are {text_model} (text) and {embedding_model} (embeddings).",
+            text_model=models.DEFAULT_TEXT_MODEL,
+            embedding_model=models.DEFAULT_EMBEDDING_MODEL,
         )
-    return (
-        f"{what} {use} To use another model in every notebook, set {variable} in .env (or in the "
-        f"environment, then restart the kernel) and run the setup cell again. {listing} shows what your key can call."
+    return tr(
+        "{what} {use} To use another model in every notebook, set {variable} in .env (or in the "
+        "environment, then restart the kernel) and run the setup cell again. {listing} shows what your key can call.",
+        what=what,
+        use=use,
+        variable=variable,
+        listing=listing,
     )
 
 
 def _duration(seconds: float) -> str:
     if seconds >= 90:
-        return f"{seconds:g} s (about {round(seconds / 60)} min)"
-    return f"{seconds:g} s"
+        return tr("{seconds} s (about {minutes} min)", seconds=f"{seconds:g}", minutes=round(seconds / 60))
+    return tr("{seconds} s", seconds=f"{seconds:g}")
 
 
 def _quota(error: BaseException, answer: _Refusal, tried: str) -> str:
     delay = retry.requested_delay(error)
-    asked = f"Gemini asked to wait {_duration(delay)}." if delay is not None else ""
-    wait = f"Wait {_duration(delay)}" if delay is not None else "Wait a minute"
     limits = [
         str(v.get("quotaId", ""))
         for d in answer.details
@@ -827,12 +980,26 @@ def _quota(error: BaseException, answer: _Refusal, tried: str) -> str:
         for v in d.get("violations", []) or []
         if isinstance(v, dict) and v.get("quotaId")
     ]
-    which = f" The limit reached: {', '.join(limits)}." if limits else ""
-    return (
+    which = _then(tr("The limit reached: {limits}.", limits=", ".join(limits))) if limits else ""
+    if delay is not None:
+        return tr(
+            "Quota exhausted (429 RESOURCE_EXHAUSTED): the free tier allows only a few requests per "
+            "minute and per day, counted per project.{which} Gemini asked to wait {duration}. {tried} Wait "
+            "{duration} and run the cell again (daily limits reset at midnight Pacific time), use a key from a "
+            "project with billing, or follow along in replay. {replay_help}",
+            which=which,
+            duration=_duration(delay),
+            tried=tried,
+            replay_help=replay_help(),
+        )
+    return tr(
         "Quota exhausted (429 RESOURCE_EXHAUSTED): the free tier allows only a few requests per "
-        f"minute and per day, counted per project.{which} {asked} {tried} {wait} and run the cell "
+        "minute and per day, counted per project.{which} {tried} Wait a minute and run the cell "
         "again (daily limits reset at midnight Pacific time), use a key from a project with "
-        f"billing, or follow along in replay. {REPLAY_HELP}"
+        "billing, or follow along in replay. {replay_help}",
+        which=which,
+        tried=tried,
+        replay_help=replay_help(),
     )
 
 
@@ -912,36 +1079,49 @@ def _timeout_help(sdk: str) -> str:
     if sdk == "generativeai":
         return 'request_options={"timeout": 300}'
     if sdk in ("genai", "interactions"):
-        return "genai.Client(http_options=types.HttpOptions(timeout=300_000)), in milliseconds"
-    return "a longer timeout in the call"
+        return tr("genai.Client(http_options=types.HttpOptions(timeout=300_000)), in milliseconds")
+    return tr("a longer timeout in the call")
 
 
 def _chat_after_a_break(sdk: str, stream: bool) -> str:
     """What a chat holds after its turn broke off (checked against each SDK's chat code)."""
     if sdk == "generativeai" and stream:
-        return (
+        return tr(
             "If this was a chat's streamed turn (chat.send_message(..., stream=True)), the chat now holds that "
             "broken turn: run chat.rewind() to drop it (the earlier history is kept) before the next message."
         )
     if sdk == "genai" and stream:
-        return "A chat (chat.send_message_stream) added nothing for this turn: its history is as it was before."
+        return tr("A chat (chat.send_message_stream) added nothing for this turn: its history is as it was before.")
     if sdk == "interactions":
         return ""
-    return UNCHANGED
+    return unchanged()
 
 
 def _why_unreachable(kind: str, error: BaseException, host: str, ours: bool) -> str:
-    configured = " in GOOGLE_GEMINI_BASE_URL" if ours else ""
+    if kind == "dns" and ours:
+        return tr(
+            "the name {host} could not be looked up (DNS): the network is down, or there is a typo in "
+            "GOOGLE_GEMINI_BASE_URL.",
+            host=host,
+        )
     if kind == "dns":
-        return f"the name {host} could not be looked up (DNS): the network is down, or there is a typo{configured}."
+        return tr("the name {host} could not be looked up (DNS): the network is down, or there is a typo.", host=host)
+    if kind == "refused" and ours:
+        return tr(
+            "the connection was refused: nothing answers at that address (a wrong port or address in "
+            "GOOGLE_GEMINI_BASE_URL, or a gateway that is down)."
+        )
     if kind == "refused":
-        gateway = f" (a wrong port or address{configured}, or a gateway that is down)" if ours else ""
-        return f"the connection was refused: nothing answers at that address{gateway}."
+        return tr("the connection was refused: nothing answers at that address.")
     if kind == "connect_timeout":
-        return "no connection could be opened in time: the network is down, or a firewall or proxy blocks it."
+        return tr("no connection could be opened in time: the network is down, or a firewall or proxy blocks it.")
     reason = next((e.strerror for e in retry.causes(error) if isinstance(e, OSError) and e.strerror), "")
-    because = f" ({reason})" if reason else ""
-    return f"no connection could be opened{because}: the network is down, or a firewall or proxy blocks it."
+    if reason:
+        return tr(
+            "no connection could be opened ({reason}): the network is down, or a firewall or proxy blocks it.",
+            reason=reason,
+        )
+    return tr("no connection could be opened: the network is down, or a firewall or proxy blocks it.")
 
 
 def _tls_problem(error: BaseException) -> tuple[str, str]:
@@ -951,21 +1131,25 @@ def _tls_problem(error: BaseException) -> tuple[str, str]:
     if verify or "CERTIFICATE_VERIFY_FAILED" in text:
         detail = verify.group(1).strip() if verify else "certificate verify failed"
         return (
-            f"its certificate is not trusted here ({detail}).",
-            "A network that inspects HTTPS (a company proxy, some antivirus software) puts its own certificate "
-            "in between: point SSL_CERT_FILE (google-genai) and REQUESTS_CA_BUNDLE (google-generativeai) at its "
-            "CA file, then restart the kernel.",
+            tr("its certificate is not trusted here ({detail}).", detail=detail),
+            tr(
+                "A network that inspects HTTPS (a company proxy, some antivirus software) puts its own certificate "
+                "in between: point SSL_CERT_FILE (google-genai) and REQUESTS_CA_BUNDLE (google-generativeai) at its "
+                "CA file, then restart the kernel."
+            ),
         )
     if re.search(r"wrong.version.number|record.layer.failure|http.request|packet.length.too.long", text, re.I):
         return (
-            "the server at that address does not speak HTTPS (it answered the TLS handshake in plain text).",
-            "The address starts with https:// and probably should start with http://: fix GOOGLE_GEMINI_BASE_URL "
-            "in .env (or in the environment, then restart the kernel) and run the setup cell again.",
+            tr("the server at that address does not speak HTTPS (it answered the TLS handshake in plain text)."),
+            tr(
+                "The address starts with https:// and probably should start with http://: fix GOOGLE_GEMINI_BASE_URL "
+                "in .env (or in the environment, then restart the kernel) and run the setup cell again."
+            ),
         )
     first = next((str(e) for e in retry.causes(error) if isinstance(e, ssl.SSLError)), text)[:150]
     return (
-        f"the secure (TLS) connection could not be set up ({first}).",
-        "Check the address in GOOGLE_GEMINI_BASE_URL and the network's proxy.",
+        tr("the secure (TLS) connection could not be set up ({detail}).", detail=first),
+        tr("Check the address in GOOGLE_GEMINI_BASE_URL and the network's proxy."),
     )
 
 
@@ -986,75 +1170,136 @@ def _network_error(error: BaseException, context: Context) -> str | None:
         return _elsewhere(kind, error, url, context)
     sdk = sdk_of(error)
     if context.endpoint and _bad_scheme(context.endpoint):
-        return (
-            f"GOOGLE_GEMINI_BASE_URL is {shown_endpoint(context.endpoint)}: it must start with http:// or https:// "
+        return tr(
+            "GOOGLE_GEMINI_BASE_URL is {endpoint}: it must start with http:// or https:// "
             "(a typo?). Fix it in .env (or in the environment, then restart the kernel) and run the setup cell "
-            "again."
+            "again.",
+            endpoint=shown_endpoint(context.endpoint),
         )
     endpoint = _endpoint(error, context)
     names = {cls.__name__ for item in retry.causes(error) for cls in type(item).__mro__}
     retriable = bool(names & {"NetworkError", "TimeoutException"})  # what the Interactions client retries
     tried = _tried(error, context, sdk, retriable) if context.mode != "replay" else ""
     host = urlsplit(context.endpoint or url).hostname or endpoint
+    replay = replay_help()
     if kind == "scheme":
-        return (
-            f"The address {shown_endpoint(_origin(url) or url)} does not start with http:// or https://: fix "
+        return tr(
+            "The address {address} does not start with http:// or https://: fix "
             "GOOGLE_GEMINI_BASE_URL in .env (or in the environment, then restart the kernel) and run the setup "
-            "cell again."
+            "cell again.",
+            address=shown_endpoint(_origin(url) or url),
         )
     if kind in ("dns", "refused", "connect_timeout", "no_connection"):
         again = tried if _several_attempts(error, sdk, retriable) else ""
-        return f"Cannot reach {endpoint}: {_why_unreachable(kind, error, host, True)} {again} {REPLAY_HELP}"
+        return tr(
+            "Cannot reach {endpoint}: {why} {again} {replay_help}",
+            endpoint=endpoint,
+            why=_why_unreachable(kind, error, host, True),
+            again=again,
+            replay_help=replay,
+        )
     if kind == "tls":
         problem, advice = _tls_problem(error)
-        return f"No secure connection to {endpoint}: {problem} {advice} {REPLAY_HELP}"
+        return tr(
+            "No secure connection to {endpoint}: {problem} {advice} {replay_help}",
+            endpoint=endpoint,
+            problem=problem,
+            advice=advice,
+            replay_help=replay,
+        )
     stream = _is_stream(error)
     chat = _chat_after_a_break(sdk, stream)
-    kept = (
-        "what was shown is all that arrived, and a stream is not retried (a second answer would not continue the first)"
-        if stream
-        else "nothing of it was kept"
-    )
+    if stream:
+        kept = tr(
+            "what was shown is all that arrived, and a stream is not retried (a second answer would not continue "
+            "the first)"
+        )
+    else:
+        kept = tr("nothing of it was kept")
     if kind == "broken":
-        return (
-            f"The connection to {endpoint} broke while the answer was arriving: {kept}. {chat} Run the cell "
-            f"again. {REPLAY_HELP}"
+        return tr(
+            "The connection to {endpoint} broke while the answer was arriving: {kept}. {chat} Run the cell "
+            "again. {replay_help}",
+            endpoint=endpoint,
+            kept=kept,
+            chat=chat,
+            replay_help=replay,
         )
     limit = _read_limit(error)
+    more_time = {"more_time": _timeout_help(sdk), "replay_help": replay}
+    if kind == "stalled" and limit is not None:
+        return tr(
+            "{endpoint} started answering, then sent nothing more for {limit} s, the read timeout, so the call gave "
+            "up: {kept}. {chat} Run the cell again; for a long answer, allow more time: {more_time}. {replay_help}",
+            endpoint=endpoint,
+            limit=f"{limit:g}",
+            kept=kept,
+            chat=chat,
+            **more_time,
+        )
     if kind == "stalled":
-        waited = f" for {limit:g} s, the read timeout" if limit is not None else " within the read timeout"
-        return (
-            f"{endpoint} started answering, then sent nothing more{waited}, so the call gave up: {kept}. {chat} "
-            f"Run the cell again; for a long answer, allow more time: {_timeout_help(sdk)}. {REPLAY_HELP}"
+        return tr(
+            "{endpoint} started answering, then sent nothing more within the read timeout, so the call gave up: "
+            "{kept}. {chat} Run the cell again; for a long answer, allow more time: {more_time}. {replay_help}",
+            endpoint=endpoint,
+            kept=kept,
+            chat=chat,
+            **more_time,
+        )
+    if kind == "timeout" and limit is not None:
+        return tr(
+            "{endpoint} did not answer in time (the limit was {limit} s). {tried} {unchanged} Run the cell again; "
+            "for a long answer, allow more time: {more_time}. {replay_help}",
+            endpoint=endpoint,
+            limit=f"{limit:g}",
+            tried=tried,
+            unchanged=unchanged(),
+            **more_time,
         )
     if kind == "timeout":
-        within = f" (the limit was {limit:g} s)" if limit is not None else ""
-        return (
-            f"{endpoint} did not answer in time{within}. {tried} {UNCHANGED} Run the cell again; for a "
-            f"long answer, allow more time: {_timeout_help(sdk)}. {REPLAY_HELP}"
+        return tr(
+            "{endpoint} did not answer in time. {tried} {unchanged} Run the cell again; for a "
+            "long answer, allow more time: {more_time}. {replay_help}",
+            endpoint=endpoint,
+            tried=tried,
+            unchanged=unchanged(),
+            **more_time,
         )
-    return (
-        f"The connection to {endpoint} was reset before the answer arrived. {tried} {UNCHANGED} "
-        f"Run the cell again in a minute. {REPLAY_HELP}"
+    return tr(
+        "The connection to {endpoint} was reset before the answer arrived. {tried} {unchanged} "
+        "Run the cell again in a minute. {replay_help}",
+        endpoint=endpoint,
+        tried=tried,
+        unchanged=unchanged(),
+        replay_help=replay,
     )
 
 
 def _elsewhere(kind: str, error: BaseException, url: str, context: Context) -> str:
     """A failed request that was not the series' call to Gemini: say what happened to it, and only that."""
-    where = shown_endpoint(_origin(url) or url) or "that address"
+    where = shown_endpoint(_origin(url) or url) or tr("that address")
     host = urlsplit(url).hostname or where
     why = {
-        "scheme": "its address does not start with http:// or https://.",
-        "tls": f"no secure connection could be set up: {_tls_problem(error)[0]}",
-        "timeout": "it did not answer in time.",
-        "stalled": "it started answering, then sent nothing more in time.",
-        "broken": "the connection broke while the answer was arriving.",
-        "reset": "the connection was reset before an answer arrived.",
+        "scheme": tr("its address does not start with http:// or https://."),
+        "tls": tr("no secure connection could be set up: {problem}", problem=_tls_problem(error)[0]),
+        "timeout": tr("it did not answer in time."),
+        "stalled": tr("it started answering, then sent nothing more in time."),
+        "broken": tr("the connection broke while the answer was arriving."),
+        "reset": tr("the connection was reset before an answer arrived."),
     }.get(kind) or _why_unreachable(kind, error, host, False)
-    gemini = f" ({shown_endpoint(context.endpoint)})" if context.endpoint else ""
-    return (
-        f"The request to {where} failed: {why} That is the request in your code, not a call to Gemini{gemini}: "
-        "check the address and that something answers there."
+    if context.endpoint:
+        return tr(
+            "The request to {where} failed: {why} That is the request in your code, not a call to Gemini "
+            "({gemini}): check the address and that something answers there.",
+            where=where,
+            why=why,
+            gemini=shown_endpoint(context.endpoint),
+        )
+    return tr(
+        "The request to {where} failed: {why} That is the request in your code, not a call to Gemini: "
+        "check the address and that something answers there.",
+        where=where,
+        why=why,
     )
 
 
@@ -1067,55 +1312,68 @@ def _response_error(error: BaseException, context: Context) -> str | None:
     text = str(error)
     if name == "StopCandidateException":
         candidate = error.args[0] if error.args else None
-        return (
-            f"Gemini stopped this answer: {_finish(candidate)}. The chat did not add this turn: its "
-            "history is as it was before the message. Rephrase the message and send it again."
+        return tr(
+            "Gemini stopped this answer: {finish}. The chat did not add this turn: its "
+            "history is as it was before the message. Rephrase the message and send it again.",
+            finish=_finish(candidate),
         )
     if name == "BlockedPromptException":
         feedback = error.args[0] if error.args else None
         reason = _enum_name(getattr(feedback, "block_reason", "unknown"))
-        return (
-            f"The prompt was blocked before Gemini answered (block reason {reason}). The chat did not "
-            "add this turn: its history is as it was before the message. Rephrase it and send it again."
+        return tr(
+            "The prompt was blocked before Gemini answered (block reason {reason}). The chat did not "
+            "add this turn: its history is as it was before the message. Rephrase it and send it again.",
+            reason=reason,
         )
     if name == "BrokenResponseError":
-        return (
+        return tr(
             "The chat's last streamed answer broke off or was stopped before it finished, so the chat "
             "cannot add it to its history, and every use of the chat says so until that turn is "
             "dropped. Run chat.rewind() to drop it (the earlier history is kept), then send the "
             "message again."
         )
     if name == "IncompleteIterationError":
-        return (
+        return tr(
             "A streamed response was read before it had finished arriving. Iterate over it first "
             "(for chunk in response: ...) or call response.resolve(), then read .text or .candidates."
         )
     if isinstance(error, ValueError) and "multiple candidates" in text:
-        return (
+        return tr(
             "This response holds several candidates (candidate_count > 1), so .text cannot choose "
             "one: read response.candidates[0].content.parts[0].text (or [1], …), or show them all "
             "with helpers.show(response)."
         )
-    if (
-        isinstance(error, ValueError)
-        and "quick accessor" in text
-        and _finish_from_text(text).startswith("finish reason is STOP")
-    ):
-        return (
+    if isinstance(error, ValueError) and "quick accessor" in text:
+        return _no_text_to_show(text)
+    return None
+
+
+def _no_text_to_show(text: str) -> str:
+    """The old SDK's ``.text`` quick accessor found no text: why, from its error message."""
+    reason = _reason_from_text(text)
+    if reason.startswith("STOP"):
+        return tr(
             "This has no text part, only its finish reason STOP: the last chunk of a stream usually looks "
             "like this, since Gemini sends the finish reason and the token counts on a chunk of their own. "
             "Read chunk.text only when the chunk has parts (if chunk.parts: print(chunk.text)), or "
             "show the whole stream with helpers.show_stream(response)."
         )
-    if isinstance(error, ValueError) and "quick accessor" in text:
-        blocked = "blocked prompt" in text
-        why = "the prompt itself was blocked" if blocked else f"its {_finish_from_text(text)}"
-        shows = "block reason" if blocked else "finish reason"
-        return (
-            f"This response has no text to show: {why}, so .text cannot be read. "
-            f"helpers.show(response) shows the {shows} and the safety ratings."
+    if "blocked prompt" in text:
+        return tr(
+            "This response has no text to show: the prompt itself was blocked, so .text cannot be read. "
+            "helpers.show(response) shows the block reason and the safety ratings."
         )
-    return None
+    if not reason:
+        return tr(
+            "This response has no text to show: its finish reason is unknown, so .text cannot be read. "
+            "helpers.show(response) shows the finish reason and the safety ratings."
+        )
+    return tr(
+        "This response has no text to show: its finish reason is {reason} ({meaning}), so .text cannot be "
+        "read. helpers.show(response) shows the finish reason and the safety ratings.",
+        reason=reason,
+        meaning=_meaning(reason),
+    )
 
 
 def _missing_text(error: BaseException, context: Context) -> str | None:
@@ -1138,10 +1396,13 @@ def _missing_text(error: BaseException, context: Context) -> str | None:
             value = frame.f_locals.get(name, frame.f_globals.get(name))
             response = type(value).__module__.startswith("google.genai") and hasattr(value, "candidates")
             if response and _genai_text(value) is None:
-                return (
-                    f"{name}.text is None: {_why_no_text(value, name)}. google-genai gives None for .text instead "
-                    f"of raising an error, so the error shows up only here, where the cell uses it ({error}). "
-                    f"helpers.show({name}) shows why; in code, check first: if {name}.text is None: ..."
+                return tr(
+                    "{name}.text is None: {why}. google-genai gives None for .text instead "
+                    "of raising an error, so the error shows up only here, where the cell uses it ({error}). "
+                    "helpers.show({name}) shows why; in code, check first: if {name}.text is None: ...",
+                    name=name,
+                    why=_why_no_text(value, name),
+                    error=error,
                 )
     return None
 
@@ -1157,79 +1418,109 @@ def _genai_text(response: Any) -> str | None:
 
 
 def _why_no_text(response: Any, name: str) -> str:
-    from ..display import FINISH_MEANINGS, finish_reason
+    from ..display import finish_reason
 
     feedback = getattr(response, "prompt_feedback", None)
     block = getattr(feedback, "block_reason", None) if feedback is not None else None
     if block:
-        return f"the prompt itself was blocked before Gemini answered (block reason {_enum_name(block)})"
+        return tr(
+            "the prompt itself was blocked before Gemini answered (block reason {reason})", reason=_enum_name(block)
+        )
     candidates = getattr(response, "candidates", None) or []
     if not candidates:
-        return "the answer holds no candidates at all"
+        return tr("the answer holds no candidates at all")
     parts = getattr(getattr(candidates[0], "content", None), "parts", None) or []
     calls = [p.function_call.name for p in parts if getattr(p, "function_call", None) is not None]
     if calls:
-        return f"the answer is a function call ({', '.join(calls)}), not text: read {name}.function_calls"
+        return tr(
+            "the answer is a function call ({calls}), not text: read {name}.function_calls",
+            calls=", ".join(calls),
+            name=name,
+        )
     reason = finish_reason(candidates[0])
     if reason == "MAX_TOKENS":
-        return (
+        return tr(
             "the answer reached max_output_tokens before any text (a thinking model can spend them all on "
             "thinking: allow more tokens, or less thinking)"
         )
     if reason == "STOP" and not parts:
-        return "it holds only the finish reason STOP and the token counts, as the last chunk of a stream usually does"
-    return f"its finish reason is {reason} ({FINISH_MEANINGS.get(reason, 'see the API reference')})"
+        return tr(
+            "it holds only the finish reason STOP and the token counts, as the last chunk of a stream usually does"
+        )
+    return tr("its finish reason is {reason} ({meaning})", reason=reason, meaning=_meaning(reason))
+
+
+def _meaning(reason: str) -> str:
+    """What a finish reason means, in the learner's language (the table is ``display.FINISH_MEANINGS``)."""
+    from ..display import FINISH_MEANINGS, finish_meaning
+
+    return finish_meaning(reason) if reason in FINISH_MEANINGS else tr("see the API reference")
 
 
 def _finish(candidate: Any) -> str:
-    """``finish reason SAFETY (the answer was blocked ...); ratings: dangerous content high (blocked)``."""
-    from ..display import FINISH_MEANINGS, finish_reason
+    """``finish reason SAFETY (the answer was blocked ...); safety ratings: dangerous content high (blocked)``."""
+    from ..display import finish_reason
 
     reason = finish_reason(candidate)
-    ratings = [
-        f"{_enum_name(r.category).removeprefix('HARM_CATEGORY_').replace('_', ' ').lower()} "
-        f"{_enum_name(r.probability).lower()}{' (blocked)' if getattr(r, 'blocked', False) else ''}"
-        for r in getattr(candidate, "safety_ratings", []) or []
-        if _enum_name(r.probability) not in ("NEGLIGIBLE", "HARM_PROBABILITY_UNSPECIFIED")
-    ]
-    meaning = FINISH_MEANINGS.get(reason, "see the API reference")
-    return f"finish reason {reason} ({meaning})" + (f"; safety ratings: {', '.join(ratings)}" if ratings else "")
+    ratings = []
+    for rating in getattr(candidate, "safety_ratings", []) or []:
+        probability = _enum_name(rating.probability)
+        if probability in ("NEGLIGIBLE", "HARM_PROBABILITY_UNSPECIFIED"):
+            continue
+        category = _enum_name(rating.category).removeprefix("HARM_CATEGORY_").replace("_", " ").lower()
+        if getattr(rating, "blocked", False):
+            ratings.append(tr("{category} {probability} (blocked)", category=category, probability=probability.lower()))
+        else:
+            ratings.append(f"{category} {probability.lower()}")
+    if ratings:
+        return tr(
+            "finish reason {reason} ({meaning}); safety ratings: {ratings}",
+            reason=reason,
+            meaning=_meaning(reason),
+            ratings=", ".join(ratings),
+        )
+    return tr("finish reason {reason} ({meaning})", reason=reason, meaning=_meaning(reason))
 
 
 def _enum_name(value: Any) -> str:
     return getattr(value, "name", str(value))
 
 
-def _finish_from_text(text: str) -> str:
+def _reason_from_text(text: str) -> str:
+    """The finish reason the old SDK's quick-accessor error names, e.g. ``SAFETY`` ("" when it names none)."""
     from google.generativeai import protos
-
-    from ..display import FINISH_MEANINGS
 
     match = re.search(r"finish_reason\]\([^)]*\) is (\w+)", text)
     value = match.group(1) if match else ""
     try:
-        reason = protos.Candidate.FinishReason(int(value)).name if value.isdigit() else value.split(".")[-1]
+        return protos.Candidate.FinishReason(int(value)).name if value.isdigit() else value.split(".")[-1]
     except ValueError:
-        reason = value
-    if not reason:
-        return "finish reason is unknown"
-    return f"finish reason is {reason} ({FINISH_MEANINGS.get(reason, 'see the API reference')})"
+        return value
 
 
 def _too_slow(error: BaseException, context: Context) -> str | None:
     """The answer trickled in for longer than an attempt may take (``retry.deadline``)."""
     if not isinstance(error, retry.AnswerTooSlow):
         return None
-    where = shown_endpoint(context.endpoint) if context.endpoint else "the endpoint"
-    cut = (
-        " What was shown is all that arrived; a chat keeps the broken turn until chat.rewind()."
-        if error.streaming
-        else " Nothing was changed: a chat keeps its history as it was before this message."
-    )
-    return (
-        f"No complete answer within {error.seconds:g} s: {where} kept the connection open but sent too little, "
-        f"too slowly (a congested network or a proxy that trickles), so the call was stopped.{cut} Run the cell "
-        "again in a minute, or follow along in replay: GEMINI_MODE=replay (no key, no network)."
+    if error.streaming:
+        cut = _then(tr("What was shown is all that arrived; a chat keeps the broken turn until chat.rewind()."))
+    else:
+        cut = _then(unchanged())
+    if not context.endpoint:
+        return tr(
+            "No complete answer within {seconds} s: the endpoint kept the connection open but sent too little, "
+            "too slowly (a congested network or a proxy that trickles), so the call was stopped.{cut} Run the cell "
+            "again in a minute, or follow along in replay: GEMINI_MODE=replay (no key, no network).",
+            seconds=f"{error.seconds:g}",
+            cut=cut,
+        )
+    return tr(
+        "No complete answer within {seconds} s: {where} kept the connection open but sent too little, "
+        "too slowly (a congested network or a proxy that trickles), so the call was stopped.{cut} Run the cell "
+        "again in a minute, or follow along in replay: GEMINI_MODE=replay (no key, no network).",
+        seconds=f"{error.seconds:g}",
+        where=shown_endpoint(context.endpoint),
+        cut=cut,
     )
 
 
@@ -1241,7 +1532,7 @@ def _empty_prompt(error: BaseException, context: Context) -> str | None:
     """``generate_content("")`` (or an empty list): say so, and show what a prompt looks like."""
     if not isinstance(error, (TypeError, ValueError)) or str(error).strip().rstrip(".") not in _EMPTY_PROMPT:
         return None
-    return (
+    return tr(
         "The prompt is empty: generate_content needs something to send, text or an image. Put your question "
         'between the quotes, for example generate_content("Who is the GOAT in the NBA?"), and run the cell again.'
     )
@@ -1259,19 +1550,28 @@ def _missing_file(error: BaseException, context: Context) -> str | None:
 
     wanted = Path(os.fsdecode(error.filename))
     here = Path.cwd()
-    lines = [f"There is no file {str(wanted)!r} (relative paths start from {here}, this notebook's working folder)."]
+    lines = [
+        tr(
+            "There is no file {file} (relative paths start from {here}, this notebook's working folder).",
+            file=repr(str(wanted)),
+            here=here,
+        )
+    ]
     images = REPO_ROOT / "images"
     if wanted.parent.name == "images" and not (here / wanted.parent).is_dir():
         lines.append(
-            f"The series' pictures, PDF and audio are in {images}. The notebooks use '../images/...' because they "
-            "run from the notebooks/ folder; started from elsewhere (the repository's top folder, say), open the "
-            "notebook from JupyterLab (bash scripts/start), or write the path from where you are."
+            tr(
+                "The series' pictures, PDF and audio are in {images}. The notebooks use '../images/...' because they "
+                "run from the notebooks/ folder; started from elsewhere (the repository's top folder, say), open the "
+                "notebook from JupyterLab (bash scripts/start), or write the path from where you are.",
+                images=images,
+            )
         )
     folder = wanted.parent if (here / wanted.parent).is_dir() else images
     close = difflib.get_close_matches(wanted.name, sorted(p.name for p in folder.iterdir()), n=3, cutoff=0.5)
     if close:
-        lines.append(f"In {folder} there is: {', '.join(close)}. Check the spelling.")
-    return " ".join(lines)
+        lines.append(tr("In {folder} there is: {names}. Check the spelling.", folder=folder, names=", ".join(close)))
+    return _joined(*lines)
 
 
 _EXPLAINERS: tuple[Callable[[BaseException, Context], str | None], ...] = (
@@ -1299,7 +1599,7 @@ def _headline(error: BaseException) -> str:
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     if isinstance(error, CannotOverwriteExistingCassetteException):
-        return "Not in the recording"
+        return tr("Not in the recording")
     return type(error).__name__
 
 
@@ -1327,7 +1627,8 @@ def install_handler(shell: Any, context: Context) -> None:
 
                 stb = traceback.format_exception(etype, value, tb)
         else:
-            stb = [f"\x1b[1;31m{headline}\x1b[0m: {message}", "(%tb shows the full traceback.)"]
+            colon = "：" if is_chinese() else ": "
+            stb = [f"\x1b[1;31m{headline}\x1b[0m{colon}{message}", tr("(%tb shows the full traceback.)")]
         shell._showtraceback(etype, value, stb)
 
     shell.set_custom_exc((Exception,), handler)

@@ -44,6 +44,7 @@ import yaml
 from vcr.cassette import Cassette
 from vcr.request import Request as VcrRequest
 
+from .i18n import tr
 from .retry import TRANSIENT_STATUS_CODES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -299,30 +300,37 @@ class CassetteSerializer:
         text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
         for secret in self.forbidden:
             if secret and secret in text:
-                raise SecretLeak("the API key is in the cassette about to be written; it was not written")
+                raise SecretLeak(tr("the API key is in the cassette about to be written; it was not written"))
         return text
 
     def deserialize(self, text: str) -> dict[str, Any]:
         """YAML text -> vcrpy's cassette dict; hand-edits and damage are checked."""
         if not text.strip():
-            raise CassetteProblem("it is empty")
+            raise CassetteProblem(tr("it is empty"))
         try:
             document = yaml.load(text, Loader=_SafeLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            where = f"line {mark.line + 1}: " if mark is not None else ""
             problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            raise CassetteProblem(f"it is not valid YAML ({where}{problem})") from None
+            if mark is not None:
+                raise CassetteProblem(
+                    tr("it is not valid YAML (line {line}: {problem})", line=mark.line + 1, problem=problem)
+                ) from None
+            raise CassetteProblem(tr("it is not valid YAML ({problem})", problem=problem)) from None
         if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
-            raise CassetteProblem("it has no 'interactions' list")
+            raise CassetteProblem(tr("it has no 'interactions' list"))
         interactions = []
         for number, item in enumerate(document["interactions"], start=1):
             try:
                 interactions.append(_interaction_in(item))
             except KeyError as error:
-                raise CassetteProblem(f"interaction {number} is incomplete (missing {error})") from None
+                raise CassetteProblem(
+                    tr("interaction {number} is incomplete (missing {missing})", number=number, missing=error)
+                ) from None
             except (TypeError, AttributeError, ValueError) as error:
-                raise CassetteProblem(f"interaction {number} is malformed ({error})") from None
+                raise CassetteProblem(
+                    tr("interaction {number} is malformed ({problem})", number=number, problem=error)
+                ) from None
         _check_digest(document)
         return {
             "version": document.get("version", 1),
@@ -341,10 +349,10 @@ def _check_digest(document: dict[str, Any]) -> None:
     """A cassette cut short, or edited by hand, no longer matches the digest it was written with."""
     stored = document.get("digest")
     if not stored:
-        raise CassetteProblem("it has no digest line at its end, so it was probably cut short")
+        raise CassetteProblem(tr("it has no digest line at its end, so it was probably cut short"))
     if stored != interactions_digest(document["interactions"]):
         raise CassetteProblem(
-            "its interactions no longer match the digest written with them: it was cut short or edited by hand"
+            tr("its interactions no longer match the digest written with them: it was cut short or edited by hand")
         )
 
 
@@ -445,7 +453,7 @@ def _interaction_out(interaction: dict[str, Any]) -> dict[str, Any]:
 def _interaction_in(item: dict[str, Any]) -> dict[str, Any]:
     request, response = item["request"], item["response"]
     if not isinstance(request["method"], str) or not isinstance(request["uri"], str):
-        raise TypeError("its request method and uri must be text")
+        raise TypeError(tr("its request method and uri must be text"))
     body = request.get("body")
     stored = response["body"]
     if "events" in stored:
@@ -531,14 +539,28 @@ def missing_cassette_message(path: Path, notebook: str) -> str:
     known = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("[0-9]*.ipynb"))
     if known and notebook not in known:
         close = difflib.get_close_matches(notebook, known, n=1, cutoff=0.5)
-        suggestion = f" Did you mean helpers.setup({close[0]!r})?" if close else ""
-        return (
-            f"{path} does not exist, so notebook {notebook!r} has no recordings to replay: the series has no "
-            f"notebook of that name.{suggestion} The names are: {', '.join(known)}."
+        if close:
+            return tr(
+                "{path} does not exist, so notebook {notebook} has no recordings to replay: the series has no "
+                "notebook of that name. Did you mean helpers.setup({close})? The names are: {names}.",
+                path=path,
+                notebook=repr(notebook),
+                close=repr(close[0]),
+                names=", ".join(known),
+            )
+        return tr(
+            "{path} does not exist, so notebook {notebook} has no recordings to replay: the series has no "
+            "notebook of that name. The names are: {names}.",
+            path=path,
+            notebook=repr(notebook),
+            names=", ".join(known),
         )
-    return (
-        f"{path} does not exist, so notebook {notebook} has no recordings to replay. "
-        f"{restore_hint(path, notebook)} With a key, the notebook also runs live without it."
+    return tr(
+        "{path} does not exist, so notebook {notebook} has no recordings to replay. "
+        "{hint} With a key, the notebook also runs live without it.",
+        path=path,
+        notebook=notebook,
+        hint=restore_hint(path, notebook),
     )
 
 
@@ -548,10 +570,17 @@ def restore_hint(path: Path, notebook: str) -> str:
         shown = path.resolve().relative_to(REPO_ROOT)
     except ValueError:
         shown = path
-    return (
-        f"Restore the committed one with `git checkout -- {shown}` (from the repository's top folder), "
-        f"or re-record it: `python -m helpers record {notebook}` (needs a key)."
+    return tr(
+        "Restore the committed one with `git checkout -- {path}` (from the repository's top folder), "
+        "or re-record it: `python -m helpers record {notebook}` (needs a key).",
+        path=shown,
+        notebook=notebook,
     )
+
+
+def unusable_message(path: Path, problem: str, notebook: str) -> str:
+    """A cassette that is there but cannot be used: what is wrong with it, and how to get a good one back."""
+    return tr("{path} cannot be used: {problem}. {hint}", path=path, problem=problem, hint=restore_hint(path, notebook))
 
 
 def _check_text(path: Path) -> None:
@@ -559,11 +588,10 @@ def _check_text(path: Path) -> None:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise CassetteProblem(
-            f"{path} cannot be used: it is not UTF-8 text (byte {error.start} is not). {restore_hint(path, path.stem)}"
-        ) from None
+        problem = tr("it is not UTF-8 text (byte {byte} is not)", byte=error.start)
+        raise CassetteProblem(unusable_message(path, problem, path.stem)) from None
     if not text.strip():
-        raise CassetteProblem(f"{path} cannot be used: it is empty. {restore_hint(path, path.stem)}")
+        raise CassetteProblem(unusable_message(path, tr("it is empty"), path.stem))
 
 
 def play_least_played(cassette: Cassette, request: VcrRequest) -> dict[str, Any]:
@@ -653,7 +681,7 @@ def open_cassette(
     try:
         cassette = context.__enter__()
     except CassetteProblem as error:
-        raise CassetteProblem(f"{path} cannot be used: {error}. {restore_hint(path, notebook)}") from None
+        raise CassetteProblem(unusable_message(path, str(error), notebook)) from None
     cassette.play_response = functools.partial(play_least_played, cassette)
     if recording:
         cassette.can_play_response_for = functools.partial(_can_play_while_recording, cassette)

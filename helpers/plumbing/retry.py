@@ -117,6 +117,8 @@ from google.api_core.gapic_v1.method import wrap_method
 from google.api_core.retry import Retry, exponential_sleep_generator
 from google.api_core.timeout import ConstantTimeout
 
+from .i18n import tr
+
 #: HTTP statuses worth another attempt. ``helpers.plumbing.recording`` keeps them out of cassettes.
 TRANSIENT_STATUS_CODES = frozenset({429, 500, 502, 503, 504})
 #: The methods that get the policy, per SDK client: all read-only.
@@ -258,7 +260,7 @@ def describe(error: BaseException) -> str:
     """A few words for the notice: what went wrong on this attempt."""
     if isinstance(error, api.GoogleAPICallError):
         if error.code == 429:
-            return "429 RESOURCE_EXHAUSTED (quota)"
+            return tr("429 RESOURCE_EXHAUSTED (quota)")
         try:
             return f"{error.code} {HTTPStatus(error.code or 0).phrase}"
         except ValueError:
@@ -266,8 +268,8 @@ def describe(error: BaseException) -> str:
     import requests
 
     if isinstance(error, requests.exceptions.Timeout):
-        return "no answer in time"
-    return "the connection was reset"
+        return tr("no answer in time")
+    return tr("the connection was reset")
 
 
 class GeminiRetry(Retry):
@@ -341,15 +343,19 @@ class GeminiRetry(Retry):
                         raise
                     if on_error is not None:
                         on_error(error)
-                    why = "as Gemini asked" if asked is not None else "before trying again"
-                    notify(
-                        f"Gemini: {describe(error)}; waiting {wait:.1f} s {why} "
-                        f"(attempt {attempt + 1} of {policy.attempts})…"
-                    )
+                    notify(_notice(error, wait, asked is not None, attempt + 1, policy.attempts))
                     sleep(wait)
                     waited += wait
 
         return retried
+
+
+def _notice(error: Exception, wait: float, as_asked: bool, attempt: int, attempts: int) -> str:
+    """The line that says why the call waits, and which attempt comes next."""
+    fields = {"problem": describe(error), "wait": f"{wait:.1f}", "attempt": attempt, "attempts": attempts}
+    if as_asked:
+        return tr("Gemini: {problem}; waiting {wait} s as Gemini asked (attempt {attempt} of {attempts})…", **fields)
+    return tr("Gemini: {problem}; waiting {wait} s before trying again (attempt {attempt} of {attempts})…", **fields)
 
 
 class AnswerTooSlow(Exception):
@@ -359,7 +365,7 @@ class AnswerTooSlow(Exception):
     """
 
     def __init__(self, seconds: float, streaming: bool = False) -> None:
-        super().__init__(f"no complete answer within {seconds:g} s")
+        super().__init__(tr("no complete answer within {seconds} s", seconds=f"{seconds:g}"))
         self.seconds = seconds
         self.streaming = streaming
 

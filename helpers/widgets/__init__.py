@@ -47,7 +47,7 @@ from typing import Any
 
 from .chat import ChatBox
 from .config import Playground, Preset
-from .panel import NEEDS_A_KEY, STYLE, Panel
+from .panel import NEEDS_A_KEY, STYLE, Panel, needs_a_key
 from .photos import IMAGES, PhotoPicker, photo_path, thumbnail
 from .recorded import Recordings, RequestKey, embed_key, generate_key, request_key
 from .similarity import SimilarityPicker, cosine
@@ -68,6 +68,7 @@ __all__ = [
     "cosine",
     "embed_key",
     "generate_key",
+    "needs_a_key",
     "photo_path",
     "photo_picker",
     "playground",

@@ -9,7 +9,8 @@ import ipywidgets as widgets
 
 from ..display import md, show_chat
 from ..plumbing.errors import quote
-from .panel import NEEDS_A_KEY, Panel, _choice, _status
+from ..plumbing.i18n import later, tr
+from .panel import Panel, _choice, _status, mode_name, needs_a_key
 from .recorded import RequestKey, generate_key
 
 #: The transcript's window: taller conversations scroll inside it.
@@ -26,20 +27,21 @@ def _user_turns(body: Any) -> list[str]:
 class ChatBox(Panel):
     """A text box, a Send button and the transcript, by role; it keeps its own chat session."""
 
-    title = "Chat box"
+    title = later("Chat box")
 
     def __init__(self, model: Any, suggestions: Iterable[str]) -> None:
-        super().__init__("Send")
+        super().__init__(tr("Send"))
         self.model, self.suggestions = model, list(suggestions)
         if self.mode == "record":  # turns the notebook already sent are played back, not sent again
             chat = model.start_chat()
             for message in self.suggestions:
                 chat.send_message(message)
         self.chat = model.start_chat()
-        self.message = _choice(self.suggestions, self._first(), self.recordings is None, "message")
-        self.restart = widgets.Button(description="Start over")
+        self.message = _choice(self.suggestions, self._first(), self.recordings is None, tr("message"))
+        self.restart = widgets.Button(description=tr("Start over"))
         self.restart.on_click(lambda _: self.start_over())
-        header = widgets.HTML(f"{TRANSCRIPT_STYLE}<b>Chat</b> with {model.model_name.removeprefix('models/')}")
+        name = model.model_name.removeprefix("models/")
+        header = widgets.HTML(TRANSCRIPT_STYLE + tr("<b>Chat</b> with {model}", model=name))
         # As in a messaging app: the transcript above the message box, in a window of its own that
         # scrolls, and starts scrolled to its end (column-reverse), so that the newest answer is
         # always just above the Send button, on screen, however long the conversation grows.
@@ -80,24 +82,32 @@ class ChatBox(Panel):
     def update(self) -> None:
         """Offer the next messages and say what replay can do."""
         if self.recordings is None:
-            self.status.value = _status(f"{self.mode}: type anything; each message calls {self.model.model_name}")
+            self.status.value = _status(
+                tr(
+                    "{mode}: type anything; each message calls {model}",
+                    mode=mode_name(self.mode),
+                    model=self.model.model_name,
+                )
+            )
             return
         options = self.offered()
         self.message.options = options
         self.message.value = options[0] if options else None
         self.button.disabled = not options
         if options:
-            self.status.value = _status("replay follows the recorded conversation: pick the next message")
+            self.status.value = _status(tr("replay follows the recorded conversation: pick the next message"))
         else:
-            self.status.value = _status(f"the recorded conversation ends here; going on {NEEDS_A_KEY}", ok=False)
+            self.status.value = _status(
+                tr("the recorded conversation ends here; going on {needs_a_key}", needs_a_key=needs_a_key()), ok=False
+            )
 
     def answer(self) -> None:
         message = (self.message.value or "").strip()
         if not message:
-            md("*Type a message first.*")
+            md(tr("*Type a message first.*"))
             return
         if not self.can_answer(self.key(message)):
-            self.refuse(f"The message {quote(message)}, at this point of the conversation,")
+            self.refuse(tr("The message {message}, at this point of the conversation,", message=quote(message)))
             return
         self.chat.send_message(message)
         show_chat(self.chat.history)
@@ -113,7 +123,9 @@ class ChatBox(Panel):
     def summary(self) -> list[str]:
         conversation = self.recorded_conversation()
         return [
-            f"Model: {self.model.model_name.removeprefix('models/')}",
-            self.mode_line(f"the recorded conversation of {len(conversation)} messages", "type any message"),
+            tr("Model: {model}", model=self.model.model_name.removeprefix("models/")),
+            self.mode_line(
+                tr("the recorded conversation of {count} messages", count=len(conversation)), tr("type any message")
+            ),
             *(f"  {number}. {quote(m)}" for number, m in enumerate(conversation, start=1)),
         ]

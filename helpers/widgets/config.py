@@ -10,7 +10,8 @@ import ipywidgets as widgets
 
 from ..display import candidate_text, finish_reason, md, show
 from ..plumbing.errors import quote
-from .panel import NEEDS_A_KEY, STYLE, Panel, _status
+from ..plumbing.i18n import later, tr
+from .panel import STYLE, Panel, _status, mode_name, needs_a_key
 from .recorded import RequestKey, generate_key
 
 
@@ -41,8 +42,13 @@ class Preset:
 
     def label(self) -> str:
         """``temperature 0.7 · max 200 tokens · stop “space”``."""
-        stops = ", ".join(quote(s) for s in self.stop_sequences) or "none"
-        return f"temperature {self.temperature!r} · max {self.max_output_tokens} tokens · stop {stops}"
+        stops = ", ".join(quote(s) for s in self.stop_sequences) or tr("none")
+        return tr(
+            "temperature {temperature} · max {max_output_tokens} tokens · stop {stops}",
+            temperature=repr(self.temperature),
+            max_output_tokens=self.max_output_tokens,
+            stops=stops,
+        )
 
 
 def empty_answer_note(response: Any, preset: Preset) -> str:
@@ -61,27 +67,36 @@ def empty_answer_note(response: Any, preset: Preset) -> str:
     prompt = getattr(usage, "prompt_token_count", 0) or 0
     answer = getattr(usage, "candidates_token_count", 0) or 0
     thinking = max(total - prompt - answer, 0)
-    spent = (
-        f"it spent {thinking} tokens thinking (total {total} - prompt {prompt} - answer {answer})"
-        if thinking
-        else "the limit was used up before any text"
-    )
-    return (
-        f"**Why there is no text:** this model thinks before it answers, and thinking counts against "
-        f"`max_output_tokens`. With a limit of {preset.max_output_tokens}, {spent}, so nothing was left for the "
-        "answer. Raise *max tokens* to a few hundred or more. `google-generativeai` cannot turn thinking down (its "
-        "`GenerationConfig` has no `thinking_config`); `google-genai` can, with `types.ThinkingConfig` (see the end "
-        "of this notebook)."
+    if thinking:
+        return tr(
+            "**Why there is no text:** this model thinks before it answers, and thinking counts against "
+            "`max_output_tokens`. With a limit of {limit}, it spent {thinking} tokens thinking (total {total} - "
+            "prompt {prompt} - answer {answer}), so nothing was left for the answer. Raise *max tokens* to a few "
+            "hundred or more. `google-generativeai` cannot turn thinking down (its `GenerationConfig` has no "
+            "`thinking_config`); `google-genai` can, with `types.ThinkingConfig` (see the end of this notebook).",
+            limit=preset.max_output_tokens,
+            thinking=thinking,
+            total=total,
+            prompt=prompt,
+            answer=answer,
+        )
+    return tr(
+        "**Why there is no text:** this model thinks before it answers, and thinking counts against "
+        "`max_output_tokens`. With a limit of {limit}, the limit was used up before any text, so nothing was left "
+        "for the answer. Raise *max tokens* to a few hundred or more. `google-generativeai` cannot turn thinking "
+        "down (its `GenerationConfig` has no `thinking_config`); `google-genai` can, with `types.ThinkingConfig` "
+        "(see the end of this notebook).",
+        limit=preset.max_output_tokens,
     )
 
 
 class Playground(Panel):
     """Sliders for temperature and max_output_tokens, stop sequences, and a Generate button."""
 
-    title = "Playground"
+    title = later("Playground")
 
     def __init__(self, model: Any, prompt: str, presets: Iterable[Preset | Mapping[str, Any]]) -> None:
-        super().__init__("Generate")
+        super().__init__(tr("Generate"))
         self.model, self.prompt = model, prompt
         self.presets = list(dict.fromkeys(Preset.of(p) for p in presets))
         for preset in self.presets:
@@ -92,26 +107,26 @@ class Playground(Panel):
         self.preset = widgets.Dropdown(
             options=[(p.label(), p) for p in self.offered],
             value=self.offered[0] if self.offered else None,
-            description="Preset",
+            description=tr("Preset"),
             layout=widgets.Layout(width="95%"),
             style=STYLE,
         )
         self.temperature = widgets.FloatSlider(
-            value=first.temperature, min=0, max=2, step=0.05, description="temperature", style=STYLE
+            value=first.temperature, min=0, max=2, step=0.05, description=tr("temperature"), style=STYLE
         )
         self.max_tokens = widgets.IntSlider(
-            value=first.max_output_tokens, min=1, max=top, description="max tokens", style=STYLE
+            value=first.max_output_tokens, min=1, max=top, description=tr("max tokens"), style=STYLE
         )
         self.stops = widgets.Text(
             value=", ".join(first.stop_sequences),
-            description="stop",
-            placeholder="comma-separated, e.g. space",
+            description=tr("stop"),
+            placeholder=tr("comma-separated, e.g. space"),
             style=STYLE,
         )
         self.preset.observe(self._apply_preset, names="value")
         for control in (self.temperature, self.max_tokens, self.stops):
             control.observe(lambda _: self.update(), names="value")
-        header = widgets.HTML(f"<b>Playground</b> · prompt: {quote(prompt, 120)}")
+        header = widgets.HTML(tr("<b>Playground</b> · prompt: {prompt}", prompt=quote(prompt, 120)))
         self.box.children = [
             header,
             self.preset,
@@ -143,19 +158,25 @@ class Playground(Panel):
     def update(self) -> None:
         """Say whether the current setting can be answered."""
         if self.recordings is None:
-            self.status.value = _status(f"{self.mode}: each click calls {self.model.model_name}")
+            self.status.value = _status(
+                tr("{mode}: each click calls {model}", mode=mode_name(self.mode), model=self.model.model_name)
+            )
         elif self.can_answer(self.key(self.current())):
-            self.status.value = _status("recorded: replay answers this setting")
+            self.status.value = _status(tr("recorded: replay answers this setting"))
         else:
             self.status.value = _status(
-                f"not recorded: replay answers only the {len(self.offered)} presets; this setting {NEEDS_A_KEY}",
+                tr(
+                    "not recorded: replay answers only the {count} presets; this setting {needs_a_key}",
+                    count=len(self.offered),
+                    needs_a_key=needs_a_key(),
+                ),
                 ok=False,
             )
 
     def answer(self) -> None:
         preset = self.current()
         if not self.can_answer(self.key(preset)):
-            self.refuse(f"The setting {preset.label()}")
+            self.refuse(tr("The setting {setting}", setting=preset.label()))
             return
         response = self.generate(preset)
         show(response)
@@ -166,7 +187,10 @@ class Playground(Panel):
     def summary(self) -> list[str]:
         offered = self.offered if self.recordings is not None else self.presets
         return [
-            f"Prompt: {quote(self.prompt)}",
-            self.mode_line(f"the {len(offered)} recorded settings", "any temperature, max_output_tokens and stop"),
+            tr("Prompt: {prompt}", prompt=quote(self.prompt)),
+            self.mode_line(
+                tr("the {count} recorded settings", count=len(offered)),
+                tr("any temperature, max_output_tokens and stop"),
+            ),
             *(f"  - {p.label()}" for p in offered),
         ]

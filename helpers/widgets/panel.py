@@ -10,17 +10,33 @@ import ipywidgets as widgets
 from .. import session
 from ..display import md
 from ..plumbing import errors
+from ..plumbing.i18n import later, tr
 from .recorded import Recordings, RequestKey
 
 #: Room for every control's label ("temperature", "max tokens", "text A").
 STYLE = {"description_width": "90px"}
-NEEDS_A_KEY = "needs a key: add one (see 00_setup) and restart the kernel to go live"
+#: What replay says of a request it cannot answer (English; :func:`needs_a_key` translates). It is the end of
+#: a sentence whose subject is what was asked: "this setting needs a key: ...".
+NEEDS_A_KEY = later("needs a key: add one (see 00_setup) and restart the kernel to go live")
+#: The modes' names in the widgets' status lines (English; :func:`mode_name` translates).
+MODE_NAMES = {"live": later("live"), "record": later("record"), "replay": later("replay")}
+
+
+def needs_a_key() -> str:
+    """:data:`NEEDS_A_KEY` in the learner's language."""
+    return tr(NEEDS_A_KEY)
+
+
+def mode_name(mode: str) -> str:
+    """A mode's name (``live``, ``record``, ``replay``) in the learner's language."""
+    return tr(MODE_NAMES[mode]) if mode in MODE_NAMES else mode
 
 
 class Panel:
     """A box of controls, a status line, one button and an output area."""
 
-    title = "Widget"
+    #: The widget's name, first in its summary (English; translated where shown).
+    title = later("Widget")
 
     def __init__(self, button: str) -> None:
         self.settings = session.current()
@@ -81,22 +97,33 @@ class Panel:
         return message or errors.scrub(f"{type(error).__name__}: {error}", context.secret)
 
     def refuse(self, what: str) -> None:
-        """Say, in the output, that replay cannot answer this."""
-        md(f"**Not recorded.** {what} was not recorded, so replay cannot answer it: it {NEEDS_A_KEY}.")
+        """Say, in the output, that replay cannot answer ``what`` (a translated noun phrase: "The setting …")."""
+        md(
+            tr(
+                "**Not recorded.** {what} was not recorded, so replay cannot answer it: it {needs_a_key}.",
+                what=what,
+                needs_a_key=needs_a_key(),
+            )
+        )
 
     def mode_line(self, offered: str, live: str) -> str:
-        """The second line of the summary: what this mode offers."""
+        """The second line of the summary: what this mode offers (both phrases already translated)."""
         if self.recordings is not None:
-            return f"Mode replay: offers {offered}; anything else {NEEDS_A_KEY}."
+            return tr(
+                "Mode replay: offers {offered}; anything else {needs_a_key}.",
+                offered=offered,
+                needs_a_key=needs_a_key(),
+            )
         if self.mode == "record":
-            return f"Mode record: the presets were recorded when it was created; {live}."
-        return f"Mode live: {live}; every click calls Gemini."
+            return tr("Mode record: the presets were recorded when it was created; {live}.", live=live)
+        return tr("Mode live: {live}; every click calls Gemini.", live=live)
 
     def summary(self) -> list[str]:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return "\n".join([f"{self.title} (an interactive widget: run the notebook to use it)", *self.summary()])
+        first = tr("{title} (an interactive widget: run the notebook to use it)", title=tr(self.title))
+        return "\n".join([first, *self.summary()])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
@@ -111,7 +138,7 @@ def _choice(options: Sequence[str], value: str | None, free: bool, description: 
             options=list(options),
             value=value or "",
             description=description,
-            placeholder="type or pick",
+            placeholder=tr("type or pick"),
             layout=layout,
             style=STYLE,
         )

@@ -11,8 +11,9 @@ import ipywidgets as widgets
 
 from ..display import md, show
 from ..plumbing.errors import quote
+from ..plumbing.i18n import later, tr
 from ..plumbing.recording import REPO_ROOT
-from .panel import NEEDS_A_KEY, STYLE, Panel, _choice, _status
+from .panel import STYLE, Panel, _choice, _status, mode_name, needs_a_key
 from .recorded import RequestKey, generate_key
 
 IMAGES = REPO_ROOT / "images"
@@ -39,10 +40,10 @@ def thumbnail(path: Path, width: int = 360) -> bytes:
 class PhotoPicker(Panel):
     """A photo and a prompt to choose, the photo shown, and a Describe button."""
 
-    title = "Photo picker"
+    title = later("Photo picker")
 
     def __init__(self, model: Any, photos: Iterable[str | Path] | None, prompts: Iterable[str]) -> None:
-        super().__init__("Describe")
+        super().__init__(tr("Describe"))
         self.model, self.prompts = model, list(prompts)
         paths = [photo_path(p) for p in photos] if photos is not None else sorted(IMAGES.glob("*.jp*g"))
         self.photos = {path.name: path for path in paths}
@@ -52,15 +53,15 @@ class PhotoPicker(Panel):
         self.pairs = [(n, p) for n in self.photos for p in self.prompts if self.can_answer(self.key(n, p))]
         names = list(dict.fromkeys(n for n, _ in self.pairs)) if self.recordings is not None else list(self.photos)
         self.photo = widgets.Dropdown(
-            options=names, value=names[0] if names else None, description="photo", style=STYLE
+            options=names, value=names[0] if names else None, description=tr("photo"), style=STYLE
         )
         prompts = self._prompts_for(self.photo.value)
-        self.prompt = _choice(prompts, prompts[0] if prompts else None, self.recordings is None, "prompt")
+        self.prompt = _choice(prompts, prompts[0] if prompts else None, self.recordings is None, tr("prompt"))
         self.image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width="360px"))
         self.photo.observe(lambda _: self.photo_changed(), names="value")
         self.prompt.observe(lambda _: self.update(), names="value")
         self.box.children = [
-            widgets.HTML(f"<b>Describe a photo</b> with {model.model_name.removeprefix('models/')}"),
+            widgets.HTML(tr("<b>Describe a photo</b> with {model}", model=model.model_name.removeprefix("models/"))),
             self.photo,
             self.image,
             self.prompt,
@@ -98,25 +99,33 @@ class PhotoPicker(Panel):
     def update(self) -> None:
         """Say whether this photo and prompt can be answered."""
         if self.recordings is None:
-            self.status.value = _status(f"{self.mode}: any photo, any prompt; each click calls Gemini")
+            self.status.value = _status(
+                tr("{mode}: any photo, any prompt; each click calls Gemini", mode=mode_name(self.mode))
+            )
         elif self.photo.value and self.prompt.value:
-            self.status.value = _status("recorded: replay answers this photo and prompt")
+            self.status.value = _status(tr("recorded: replay answers this photo and prompt"))
         else:
-            self.status.value = _status(f"nothing recorded for this photo; describing it {NEEDS_A_KEY}", ok=False)
+            self.status.value = _status(
+                tr("nothing recorded for this photo; describing it {needs_a_key}", needs_a_key=needs_a_key()),
+                ok=False,
+            )
 
     def answer(self) -> None:
         name, prompt = self.photo.value, (self.prompt.value or "").strip()
         if not name or not prompt:
-            md("*Choose a photo and a prompt first.*")
+            md(tr("*Choose a photo and a prompt first.*"))
             return
         if not self.can_answer(self.key(name, prompt)):
-            self.refuse(f"The prompt {quote(prompt)} with {name}")
+            self.refuse(tr("The prompt {prompt} with {photo}", prompt=quote(prompt), photo=name))
             return
         show(self.describe(name, prompt))
 
     def summary(self) -> list[str]:
         pairs = self.pairs if self.recordings is not None else [(n, p) for n in self.photos for p in self.prompts]
         return [
-            self.mode_line(f"the {len(pairs)} recorded photo and prompt pairs", "any photo in the list, any prompt"),
+            self.mode_line(
+                tr("the {count} recorded photo and prompt pairs", count=len(pairs)),
+                tr("any photo in the list, any prompt"),
+            ),
             *(f"  - {name}: {quote(prompt)}" for name, prompt in pairs),
         ]

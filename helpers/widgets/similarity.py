@@ -9,7 +9,8 @@ import ipywidgets as widgets
 
 from ..display import md
 from ..plumbing.errors import quote
-from .panel import NEEDS_A_KEY, Panel, _choice, _status
+from ..plumbing.i18n import later, tr
+from .panel import Panel, _choice, _status, mode_name, needs_a_key
 from .recorded import RequestKey, embed_key
 
 
@@ -28,7 +29,7 @@ class SimilarityPicker(Panel):
     recording the notebook already made serves the widget too.
     """
 
-    title = "Similarity picker"
+    title = later("Similarity picker")
 
     def __init__(
         self,
@@ -38,7 +39,7 @@ class SimilarityPicker(Panel):
         task_type: str = "semantic_similarity",
         dimensions: int | None = 768,
     ) -> None:
-        super().__init__("Compare")
+        super().__init__(tr("Compare"))
         self.texts, self.embedding_model = list(dict.fromkeys(texts)), embedding_model
         self.task_type, self.dimensions = task_type, dimensions
         self.vectors: dict[str, list[float]] = {}
@@ -46,13 +47,19 @@ class SimilarityPicker(Panel):
         self.offered = self.texts if self.can_answer(self.key(self.texts)) else []
         free = self.recordings is None
         options = self.texts if free else self.offered
-        self.first = _choice(options, options[0] if options else None, free, "text A")
-        self.second = _choice(options, options[1] if len(options) > 1 else None, free, "text B")
+        self.first = _choice(options, options[0] if options else None, free, tr("text A"))
+        self.second = _choice(options, options[1] if len(options) > 1 else None, free, tr("text B"))
         for control in (self.first, self.second):
             control.observe(lambda _: self.update(), names="value")
         name = embedding_model.removeprefix("models/")
         self.box.children = [
-            widgets.HTML(f"<b>How similar?</b> Embeddings from {name}, task type {task_type}"),
+            widgets.HTML(
+                tr(
+                    "<b>How similar?</b> Embeddings from {model}, task type {task_type}",
+                    model=name,
+                    task_type=task_type,
+                )
+            ),
             self.first,
             self.second,
             widgets.HBox([self.button, self.status]),
@@ -82,33 +89,57 @@ class SimilarityPicker(Panel):
     def update(self) -> None:
         """Say whether both texts can be embedded."""
         if self.recordings is None:
-            self.status.value = _status(f"{self.mode}: any two texts; new texts call {self.embedding_model}")
+            self.status.value = _status(
+                tr(
+                    "{mode}: any two texts; new texts call {model}",
+                    mode=mode_name(self.mode),
+                    model=self.embedding_model,
+                )
+            )
         elif len(self.offered) < 2:
-            self.status.value = _status(f"these texts were not recorded; comparing them {NEEDS_A_KEY}", ok=False)
+            self.status.value = _status(
+                tr("these texts were not recorded; comparing them {needs_a_key}", needs_a_key=needs_a_key()), ok=False
+            )
         else:
-            self.status.value = _status("recorded: replay answers these texts")
+            self.status.value = _status(tr("recorded: replay answers these texts"))
 
     def answer(self) -> None:
         texts = [(control.value or "").strip() for control in (self.first, self.second)]
         if not all(texts):
-            md("*Choose two texts first.*")
+            md(tr("*Choose two texts first.*"))
             return
         missing = [t for t in texts if t not in self.offered]
         if self.recordings is not None and missing:
-            self.refuse(f"The embedding of {quote(missing[0])}")
+            self.refuse(tr("The embedding of {text}", text=quote(missing[0])))
             return
         self.embed(texts)
         score = cosine(self.vectors[texts[0]], self.vectors[texts[1]])
         md(
-            f"**Cosine similarity: {score:.3f}**\n\n- A: {quote(texts[0], 200)}\n- B: {quote(texts[1], 200)}\n\n"
-            "1 means the two vectors point the same way; values near 0 mean the texts have little in common."
+            tr(
+                "**Cosine similarity: {score}**\n\n- A: {a}\n- B: {b}\n\n"
+                "1 means the two vectors point the same way; values near 0 mean the texts have little in common.",
+                score=f"{score:.3f}",
+                a=quote(texts[0], 200),
+                b=quote(texts[1], 200),
+            )
         )
 
     def summary(self) -> list[str]:
         texts = self.offered if self.recordings is not None else self.texts
         name = self.embedding_model.removeprefix("models/")
+        if self.dimensions:
+            line = tr(
+                "Embeddings: {model}, task type {task_type}, {dimensions} dimensions",
+                model=name,
+                task_type=self.task_type,
+                dimensions=self.dimensions,
+            )
+        else:
+            line = tr(
+                "Embeddings: {model}, task type {task_type}, all dimensions", model=name, task_type=self.task_type
+            )
         return [
-            f"Embeddings: {name}, task type {self.task_type}, {self.dimensions or 'all'} dimensions",
-            self.mode_line(f"the {len(texts)} recorded texts", "any two texts"),
+            line,
+            self.mode_line(tr("the {count} recorded texts", count=len(texts)), tr("any two texts")),
             *(f"  - {quote(t)}" for t in texts),
         ]
