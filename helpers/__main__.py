@@ -2,10 +2,11 @@
 
 record [NOTEBOOK ...]   re-record cassettes with your key, then refresh outputs
 record --standin [...]  author cassettes against the local stand-in (marked authored)
-outputs [NOTEBOOK ...]  re-execute in replay and store the outputs (no API calls)
+outputs [NOTEBOOK ...]  re-execute in replay and store the outputs, both editions (no API calls)
 doctor                  versions, mode, key source (masked), endpoint, cassettes
 standin [--port N]      serve the local stand-in for Gemini until Ctrl-C
 badges [--check]        rewrite every notebook's launch badges and Colab cell from helpers/project.py
+editions                check that every Chinese twin (notebooks-zh/) is in step with its English notebook
 """
 
 from __future__ import annotations
@@ -41,13 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     record.add_argument("--standin", action="store_true", help="author against the local stand-in")
     outputs = commands.add_parser("outputs", help="re-execute in replay and store the outputs")
     outputs.add_argument("notebooks", nargs="*")
+    outputs.add_argument("--edition", choices=["en", "zh", "both"], default="both", help="default: both")
     commands.add_parser("doctor", help="show what the helpers see")
     serve = commands.add_parser("standin", help="serve the local stand-in for Gemini")
     serve.add_argument("--port", type=int, default=8765)
     badges = commands.add_parser("badges", help="rewrite every notebook's launch badges and Colab cell")
     badges.add_argument("--check", action="store_true", help="only report notebooks that differ (exit 1 if any)")
+    commands.add_parser("editions", help="check that the Chinese twins are in step with the English notebooks")
     args = parser.parse_args(argv)
-    run = {"record": _record, "outputs": _outputs, "doctor": _doctor, "standin": _standin, "badges": _badges}
+    run = {
+        "record": _record,
+        "outputs": _outputs,
+        "doctor": _doctor,
+        "standin": _standin,
+        "badges": _badges,
+        "editions": _editions,
+    }
     if args.command != "record":
         return run[args.command](args)
     previous = signal.signal(signal.SIGHUP, _hang_up) if hasattr(signal, "SIGHUP") else None
@@ -117,12 +127,20 @@ def _authoring_standin(answerer: object, wait: float = 300.0) -> StandIn:
 
 
 def _outputs(args: argparse.Namespace) -> int:
-    outcomes = []
-    for name in refresh.notebook_names(args.notebooks):
-        notebook = refresh.refresh_outputs(name)
-        nbformat.write(notebook, refresh.NOTEBOOK_DIR / f"{name}.ipynb")
-        outcomes.append(refresh.Outcome(name, True, "outputs refreshed from replay", 0.0))
-    return _report(outcomes)
+    def outcomes() -> Iterator[refresh.Outcome]:
+        for name in refresh.notebook_names(args.notebooks):
+            for edition in refresh.editions_of(name):
+                if args.edition not in ("both", edition):
+                    continue
+                start = time.perf_counter()
+                notebook = refresh.refresh_outputs(name, edition)
+                nbformat.write(notebook, refresh.notebook_path(name, edition))
+                label = name if edition == "en" else f"{name} ({edition})"
+                yield refresh.Outcome(
+                    label, True, "outputs refreshed from replay", round(time.perf_counter() - start, 1)
+                )
+
+    return _report(outcomes())
 
 
 def _report(outcomes: Iterable[refresh.Outcome]) -> int:
@@ -163,15 +181,32 @@ def _doctor(args: argparse.Namespace) -> int:
 def _badges(args: argparse.Namespace) -> int:
     differ = []
     for name in refresh.notebook_names():
-        path = refresh.NOTEBOOK_DIR / f"{name}.ipynb"
-        notebook = nbformat.read(path, as_version=4)
-        if project.apply(notebook, name):
-            differ.append(name)
-            if not args.check:
-                nbformat.write(notebook, path)
+        for edition in refresh.editions_of(name):
+            path = refresh.notebook_path(name, edition)
+            notebook = nbformat.read(path, as_version=4)
+            if project.apply(notebook, name, edition):
+                differ.append(name if edition == "en" else f"{name} ({edition})")
+                if not args.check:
+                    nbformat.write(notebook, path)
     verb = "differ from helpers/project.py" if args.check else "rewritten"
     print(f"{len(differ)} notebook(s) {verb}{': ' + ', '.join(differ) if differ else ''}")
     return 1 if args.check and differ else 0
+
+
+def _editions(args: argparse.Namespace) -> int:
+    from .plumbing import editions
+
+    problems = []
+    for name in refresh.notebook_names():
+        twin = refresh.notebook_path(name, "zh")
+        if not twin.is_file():
+            problems.append(f"{name}: no Chinese twin at {twin.relative_to(REPO_ROOT)}")
+            continue
+        english = nbformat.read(refresh.notebook_path(name), as_version=4)
+        chinese = nbformat.read(twin, as_version=4)
+        problems += [f"{name}: {p}" for p in editions.differences(english, chinese, project.colab_cell("zh"))]
+    print("\n".join(problems) if problems else "Every Chinese twin is in step with its English notebook.")
+    return 1 if problems else 0
 
 
 def _standin(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from helpers import keys, session
 from helpers.plumbing.standin import StandIn
 
 #: Every setting the helpers read, and where a recording goes: none may leak in from outside.
-SETTINGS_NAMES = (*keys.SETTING_NAMES, "GEMINI_RECORD_DIR")
+SETTINGS_NAMES = (*keys.SETTING_NAMES, "GEMINI_RECORD_DIR", "GEMINI_TUTORIAL_LANGUAGE")
 #: Shaped like a real Google API key, so the leak scanners would see it.
 FAKE_KEY = "AIza" + "SyFAKE-test-key-0123456789abcdefXYZ"  # two pieces: no file holds a key
 

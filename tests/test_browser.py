@@ -16,6 +16,8 @@ kernel down, so each notebook costs its kernel and its cells, not a new page:
   and a click on its button puts an answer in its output area;
 * every image output, and every photo in a widget, shown (loaded, not broken);
 * the chat box keeps its newest answer on screen as the conversation grows;
+* the Chinese twins (``notebooks-zh/``) the same way, their widgets speaking
+  Chinese, drawn with a font that has Chinese glyphs (no empty boxes);
 * no "Jupyter news" toast.
 
 A screenshot of each notebook goes to ``artifacts/screenshots/``. The test
@@ -40,7 +42,7 @@ import nbformat
 import pytest
 import requests
 
-from helpers.plumbing import refresh
+from helpers.plumbing import editions, i18n, refresh
 from helpers.plumbing.recording import REPO_ROOT
 from tests.conftest import SETTINGS_NAMES
 
@@ -117,9 +119,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab over a copy of notebooks/ (and a link to images/), in replay, with no key."""
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
-    (root / "notebooks").mkdir(parents=True)
-    for notebook in refresh.NOTEBOOK_DIR.glob("*.ipynb"):
-        shutil.copy(notebook, root / "notebooks" / notebook.name)
+    for edition, folder in editions.FOLDERS.items():
+        (root / folder).mkdir(parents=True)
+        for notebook in editions.folder(edition).glob("*.ipynb"):
+            shutil.copy(notebook, root / folder / notebook.name)
     (root / "images").symlink_to(REPO_ROOT / "images")
     _overrides(base / "app-settings")
     env = {k: v for k, v in os.environ.items() if k not in (*SETTINGS_NAMES, "GEMINI_CASSETTE_DIR")}
@@ -269,7 +272,19 @@ def _wait_for_text(status: Locator, changed_from: str) -> str:
     return status.inner_text()
 
 
-def _exercise(box: Locator, name: str) -> str:
+def _words(edition: str) -> dict[str, str]:
+    """What the widgets say, in an edition's language, for the checks below."""
+    from helpers.widgets.panel import NEEDS_A_KEY
+
+    catalogue = i18n.catalogue(edition)
+    refusal = "**Not recorded.** {what} was not recorded, so replay cannot answer it: it {needs_a_key}."
+    return {
+        "needs a key": catalogue.get(NEEDS_A_KEY, NEEDS_A_KEY).split("：")[0].split(":")[0],
+        "not recorded": catalogue.get(refusal, refusal).split("**")[1],
+    }
+
+
+def _exercise(box: Locator, name: str, edition: str = "en") -> str:
     """Move a slider (if any) and back, click the button, and return what the output area shows."""
     box.scroll_into_view_if_needed()
     status = box.locator(".gemini-widget-status")
@@ -279,14 +294,15 @@ def _exercise(box: Locator, name: str) -> str:
         handles.first.focus()
         box.page.keyboard.press("ArrowRight")
         moved = _wait_for_text(status, before)
-        assert "not recorded" in moved and "needs a key" in moved, f"{name}: {moved!r}"
+        assert _words(edition)["needs a key"] in moved, f"{name}: {moved!r}"
         box.page.keyboard.press("ArrowLeft")
         assert _wait_for_text(status, moved) == before, f"{name}: moving the slider back did not restore the preset"
     box.locator(".gemini-widget-button").click()
     answer = box.locator(".gemini-widget-output .jp-OutputArea-output").first
     answer.wait_for(timeout=30_000)
     text = answer.inner_text()
-    assert text.strip() and "Not recorded" not in text, f"{name}: the widget answered {text[:300]!r}"
+    refused = _words(edition)["not recorded"].strip("*")
+    assert text.strip() and refused not in text, f"{name}: the widget answered {text[:300]!r}"
     if "gemini-widget-chat" in (box.get_attribute("class") or ""):
         _check_newest_answer_in_view(box, name)
     return text
@@ -324,7 +340,7 @@ def _check_newest_answer_in_view(box: Locator, name: str) -> None:
         page.set_viewport_size(size)
 
 
-def _check_widgets(panel: Locator, name: str, expected: Expected) -> None:
+def _check_widgets(panel: Locator, name: str, expected: Expected, edition: str = "en") -> None:
     views = panel.locator(".jp-CodeCell > .jp-Cell-outputWrapper .jp-OutputArea-output > .jupyter-widgets")
     assert views.count() == expected.widget_views, f"{name}: not every widget output is rendered"
     if not expected.widget_views:
@@ -332,7 +348,7 @@ def _check_widgets(panel: Locator, name: str, expected: Expected) -> None:
     assert panel.get_by_text("Error displaying widget").count() == 0, f"{name}: a widget failed to display"
     boxes = panel.locator(".gemini-widget-box")
     for index in range(boxes.count()):
-        _exercise(boxes.nth(index), name)
+        _exercise(boxes.nth(index), name, edition)
     if name.startswith("05_chat"):
         assert panel.locator(".gemini-widget-chat").count() == 1, f"{name}: the chat box was not found"
 
@@ -344,19 +360,28 @@ def _check_images(panel: Locator, name: str, expected: Expected) -> None:
     assert images.evaluate_all(LOADED) == 0 and photos.evaluate_all(LOADED) == 0, f"{name}: an image did not load"
 
 
-@pytest.mark.parametrize("name", refresh.notebook_names())
-def test_notebook_runs_and_renders_in_jupyterlab(name: str, lab: Lab, page: Page) -> None:
-    expected = Expected.of(nbformat.read(refresh.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4))
-    panel, panel_id = _run_all(page, name)
+EDITIONS = [(name, edition) for name in refresh.notebook_names() for edition in refresh.editions_of(name)]
+
+
+def test_chromium_has_a_font_with_chinese_glyphs() -> None:
+    """Without one, every Chinese character is drawn as an empty box (.ci/run installs fonts-wqy-microhei)."""
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+    assert fonts.strip(), "no font with Chinese glyphs: apt-get install fonts-wqy-microhei (or fonts-noto-cjk)"
+
+
+@pytest.mark.parametrize(("name", "edition"), EDITIONS, ids=[f"{n}-{e}" for n, e in EDITIONS])
+def test_notebook_runs_and_renders_in_jupyterlab(name: str, edition: str, lab: Lab, page: Page) -> None:
+    expected = Expected.of(nbformat.read(refresh.notebook_path(name, edition), as_version=4))
+    panel, panel_id = _run_all(page, name, editions.FOLDERS[edition])
     try:
         _check_no_errors(page, name)
         _check_markdown(panel, name, expected)
-        _check_widgets(panel, name, expected)
+        _check_widgets(panel, name, expected, edition)
         _check_images(panel, name, expected)
         assert page.get_by_text("Jupyter news").count() == 0, "the news toast is on"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         boxes = panel.locator(".gemini-widget-box")
         (boxes if boxes.count() else panel.locator(".jp-Cell")).first.scroll_into_view_if_needed()
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"{name}{'' if edition == 'en' else '-' + edition}.png"))
     finally:
         _close(page, lab, panel_id)

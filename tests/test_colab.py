@@ -32,31 +32,41 @@ NOTEBOOKS = refresh.notebook_names()
 KEY = "AIza" + "SyC-colab-secret-0000000000000000COLB"  # two pieces: no file holds a key
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_badges_and_first_code_cell_match_project(name: str) -> None:
-    notebook = nbformat.read(refresh.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+EDITIONS = [(name, edition) for name in NOTEBOOKS for edition in refresh.editions_of(name)]
+
+
+@pytest.mark.parametrize(("name", "edition"), EDITIONS, ids=[f"{n}-{e}" for n, e in EDITIONS])
+def test_notebook_badges_and_first_code_cell_match_project(name: str, edition: str) -> None:
+    notebook = nbformat.read(refresh.notebook_path(name, edition), as_version=4)
     first_markdown = next(c for c in notebook.cells if c.cell_type == "markdown")
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
-    assert project.badges(name) in first_markdown.source.split("\n"), "run: python -m helpers badges"
-    assert first_code.source == project.colab_cell(), "run: python -m helpers badges"
+    assert project.badges(name, edition) in first_markdown.source.split("\n"), "run: python -m helpers badges"
+    assert first_code.source == project.colab_cell(edition), "run: python -m helpers badges"
     assert not first_code.get("outputs")
-    assert not project.apply(notebook, name)
+    assert not project.apply(notebook, name, edition)
 
 
 def test_badges_command_rewrites_a_stale_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stale = nbformat.v4.new_notebook()
-    stale.cells = [
-        nbformat.v4.new_markdown_cell("# 9 · Old\n\n[![Open in Colab](old)](old)\n\nText."),
-        nbformat.v4.new_code_cell("import helpers"),
-    ]
-    nbformat.write(stale, tmp_path / "99_old.ipynb")
-    monkeypatch.setattr(refresh, "NOTEBOOK_DIR", tmp_path)
+    from helpers.plumbing import editions
+
+    for folder in ("en", "zh"):
+        stale = nbformat.v4.new_notebook()
+        stale.cells = [
+            nbformat.v4.new_markdown_cell("# 9 · Old\n\n[![Open in Colab](old)](old)\n\nText."),
+            nbformat.v4.new_code_cell("import helpers"),
+        ]
+        (tmp_path / folder).mkdir()
+        nbformat.write(stale, tmp_path / folder / "99_old.ipynb")
+    monkeypatch.setattr(editions, "FOLDERS", {"en": str(tmp_path / "en"), "zh": str(tmp_path / "zh")})
     assert main(["badges", "--check"]) == 1
     assert main(["badges"]) == 0
-    fixed = nbformat.read(tmp_path / "99_old.ipynb", as_version=4)
-    assert fixed.cells[0].source == f"# 9 · Old\n\n{project.badges('99_old')}\n\nText."
-    assert [c.source for c in fixed.cells[1:]] == [project.colab_cell(), "import helpers"]
+    for edition in ("en", "zh"):
+        fixed = nbformat.read(tmp_path / edition / "99_old.ipynb", as_version=4)
+        assert fixed.cells[0].source == f"# 9 · Old\n\n{project.badges('99_old', edition)}\n\nText."
+        assert [c.source for c in fixed.cells[1:]] == [project.colab_cell(edition), "import helpers"]
     assert main(["badges", "--check"]) == 0
+    monkeypatch.undo()
+    assert "/blob/main/notebooks-zh/99_old.ipynb" in project.badges("99_old", "zh")
 
 
 def test_colab_cell_installs_the_pinned_versions() -> None:

@@ -17,8 +17,12 @@ from helpers.plumbing.standin import StandIn
 from tests.conftest import FAKE_KEY
 
 NOTEBOOKS = refresh.notebook_names()
+#: Every notebook in every edition it exists in: the Chinese twins run live as the English ones do.
+EDITIONS = [(name, edition) for name in NOTEBOOKS for edition in refresh.editions_of(name)]
 #: Notebooks whose outputs must show generated text (00_setup only lists models).
 GENERATES_TEXT = {name for name in NOTEBOOKS if name not in ("00_setup", "06_embeddings")}
+#: What the banner's mode row says live, in each edition.
+LIVE_MODE = {"en": "live: every call goes to Gemini", "zh": "在线：每次调用都发送给 Gemini"}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +41,8 @@ def _texts(notebook: object) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_live_against_the_standin(name: str, echo_server: StandIn, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "edition"), EDITIONS, ids=[f"{n}-{e}" for n, e in EDITIONS])
+def test_notebook_runs_live_against_the_standin(name: str, edition: str, echo_server: StandIn, tmp_path: Path) -> None:
     before = len(echo_server.received)
     recordings = tmp_path / "recordings"
     recordings.mkdir()
@@ -48,11 +52,11 @@ def test_notebook_runs_live_against_the_standin(name: str, echo_server: StandIn,
         GOOGLE_GEMINI_BASE_URL=echo_server.url,
         GEMINI_RECORD_DIR=str(recordings),
     ):
-        notebook = refresh.execute(refresh.NOTEBOOK_DIR / f"{name}.ipynb")
+        notebook = refresh.execute(refresh.notebook_path(name, edition))
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     texts = _texts(notebook)
-    assert any("live: every call goes to Gemini" in t and echo_server.url in t for t in texts)
+    assert any(LIVE_MODE[edition] in t and echo_server.url in t for t in texts)
     assert len(echo_server.received) > before, "the notebook made no call to the endpoint"
     # The second leg of a resumable upload goes to the upload URL the first leg returned, which is its own
     # credential: google-genai sends no key there (as to Gemini's upload URLs).

@@ -28,10 +28,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from ..keys import KEY_NAMES
+from . import editions
 from .errors import scrub
 from .recording import REPO_ROOT, cassette_dir
 
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+#: The English notebooks (``editions.folder``, which also knows the Chinese ones, is what the code uses).
+NOTEBOOK_DIR = editions.folder("en")
 KERNEL_TIMEOUT_SECONDS = 600
 
 
@@ -47,7 +49,7 @@ class Outcome:
 
 def notebook_names(selected: list[str] | None = None) -> list[str]:
     """The notebooks to work on: the given names (with or without .ipynb), or all."""
-    every = sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    every = sorted(p.stem for p in editions.folder("en").glob("[0-9][0-9]_*.ipynb"))
     if not selected:
         return every
     names = [Path(name).stem for name in selected]
@@ -99,11 +101,21 @@ def kernelspec(name: str = "python3") -> dict[str, str]:
     return {"display_name": spec.display_name, "language": spec.language, "name": name}
 
 
-def refresh_outputs(name: str) -> nbformat.NotebookNode:
+def notebook_path(name: str, edition: str = "en") -> Path:
+    """Where a notebook of an edition is stored: ``notebooks/`` or ``notebooks-zh/``."""
+    return editions.folder(edition) / f"{name}.ipynb"
+
+
+def editions_of(name: str) -> list[str]:
+    """The editions a notebook exists in (English first)."""
+    return [edition for edition in editions.FOLDERS if notebook_path(name, edition).is_file()]
+
+
+def refresh_outputs(name: str, edition: str = "en") -> nbformat.NotebookNode:
     """Execute a notebook in replay mode with no key (as CI does) and return it."""
     no_keys: dict[str, str | None] = dict.fromkeys(KEY_NAMES)
-    with environment(GEMINI_MODE="replay", GOOGLE_GEMINI_BASE_URL=None, **no_keys):
-        return execute(NOTEBOOK_DIR / f"{name}.ipynb")
+    with environment(GEMINI_MODE="replay", GOOGLE_GEMINI_BASE_URL=None, GEMINI_TUTORIAL_LANGUAGE=None, **no_keys):
+        return execute(notebook_path(name, edition))
 
 
 def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome:
@@ -133,10 +145,12 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
         if not _has_interactions(recorded):
             return Outcome(name, False, "the notebook made no API call, so nothing was recorded", _since(start))
         try:
-            # Replay from the scratch folder, while the banner names the place the cassette is going to.
+            # Replay from the scratch folder, while the banner names the place the cassette is going to;
+            # every edition of the notebook, so that all of them show the new answers.
             shown = str(target.relative_to(REPO_ROOT)) if target.is_relative_to(REPO_ROOT) else str(target)
             with environment(GEMINI_CASSETTE_DIR=scratch, GEMINI_CASSETTE_SHOWN_AS=shown):
-                notebook = refresh_outputs(name)
+                replayed = {"en": refresh_outputs(name)}  # the English notebook always: it made the recording
+                replayed.update({e: refresh_outputs(name, e) for e in editions_of(name) if e != "en"})
         except CellExecutionError as error:
             return Outcome(
                 name,
@@ -144,15 +158,19 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
                 f"replaying the new cassette failed, old one kept: {_last_line(error, secrets)}",
                 _since(start),
             )
-        # Both files staged beside their targets, then renamed one after the other: the rename is atomic.
+        # All files staged beside their targets, then renamed one after the other: each rename is atomic.
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = target.with_name(f".{name}.yaml.new")
         shutil.copyfile(recorded, staged)
-        stored = NOTEBOOK_DIR / f"{name}.ipynb"
-        staged_notebook = stored.with_name(f".{name}.ipynb.new")
-        nbformat.write(notebook, staged_notebook)
+        notebooks = []
+        for edition, notebook in replayed.items():
+            stored = notebook_path(name, edition)
+            staged_notebook = stored.with_name(f".{name}.ipynb.new")
+            nbformat.write(notebook, staged_notebook)
+            notebooks.append((staged_notebook, stored))
         os.replace(staged, target)
-        os.replace(staged_notebook, stored)
+        for staged_notebook, stored in notebooks:
+            os.replace(staged_notebook, stored)
     return Outcome(name, True, f"cassette {target.relative_to(REPO_ROOT)} and outputs updated", _since(start))
 
 
