@@ -5,4 +5,10 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!document.getElementById("search-results") && typeof SphinxHighlight !== "undefined") {
     SphinxHighlight.highlightSearchWords();
   }
+  // The language switch on the search page keeps the query: the same search in the other edition.
+  if (document.getElementById("search-results") && window.location.search) {
+    document.querySelectorAll("a.series-language-switch").forEach((a) => {
+      a.search = window.location.search;
+    });
+  }
 });
