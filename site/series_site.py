@@ -496,7 +496,7 @@ def adjust(notebook: Any, name: str, photos: dict[str, str], edition: str = "en"
             prompts = cell.metadata.setdefault("mystnb", {})
             prompts.setdefault("code_prompt_show", words["solution_show"])
             prompts.setdefault("code_prompt_hide", words["solution_hide"])
-        if cell.source.startswith(project.COLAB_CELL_START) or project.is_colab_cell(cell.source):
+        if project.is_colab_cell(cell.source):
             _tag(cell, "hide-input")
             prompts = cell.metadata.setdefault("mystnb", {})
             prompts.setdefault("code_prompt_show", words["colab_show"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,38 @@ def quiet_shell_config() -> object:
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
     return config
+
+
+# --- a real browser: Debian's Chromium, driven by Playwright (tests/test_browser.py, tests/test_site.py) ----------
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Playwright cannot download its own browser here; these flags keep Debian's quiet and offline.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def skip_without_chromium() -> None:
+    """Skip the calling test module when Chromium is not installed (.ci/run installs it)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)",
+            allow_module_level=True,
+        )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -44,29 +44,14 @@ import requests
 
 from helpers.plumbing import editions, i18n, refresh
 from helpers.plumbing.recording import REPO_ROOT
-from tests.conftest import SETTINGS_NAMES
+from tests.conftest import SETTINGS_NAMES, skip_without_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-#: Playwright cannot download its own browser here; these flags keep Debian's quiet and offline.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNEL_IDLE = "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
@@ -177,15 +162,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             server.wait()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium, driven by Playwright."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @dataclass
 class Expected:
     """What a notebook should show, read from the file itself."""
@@ -274,13 +250,12 @@ def _wait_for_text(status: Locator, changed_from: str) -> str:
 
 def _words(edition: str) -> dict[str, str]:
     """What the widgets say, in an edition's language, for the checks below."""
-    from helpers.widgets.panel import NEEDS_A_KEY
+    from helpers.widgets.panel import NEEDS_A_KEY, REFUSAL
 
     catalogue = i18n.catalogue(edition)
-    refusal = "**Not recorded.** {what} was not recorded, so replay cannot answer it: it {needs_a_key}."
     return {
         "needs a key": catalogue.get(NEEDS_A_KEY, NEEDS_A_KEY).split("：")[0].split(":")[0],
-        "not recorded": catalogue.get(refusal, refusal).split("**")[1],
+        "not recorded": catalogue.get(REFUSAL, REFUSAL).split("**")[1],
     }
 
 

@@ -45,14 +45,16 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from helpers.plumbing import project
 from helpers.plumbing.recording import REPO_ROOT
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # skips this module too when Chromium is missing
+from tests.conftest import skip_without_chromium
 
 sys.path.insert(0, str(REPO_ROOT / "site"))
 from series_site import BANNER_STARTS, SOLUTION, WORDS, widget_title
+
+skip_without_chromium()
 
 pytestmark = pytest.mark.browser
 
@@ -112,14 +114,6 @@ def server(site: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:

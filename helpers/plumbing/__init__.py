@@ -7,4 +7,6 @@
 * ``standin``: a local stand-in for the Gemini REST API (tests, authoring, offline workshops).
 * ``refresh``: re-record cassettes and re-execute notebooks (``python -m helpers``).
 * ``project``: the repository's address, badges and the Colab first cell.
+* ``editions``: the English and Chinese notebook folders, and what keeps the twins in step.
+* ``i18n``: the learner's language, and ``tr()``, which shows every message from ``helpers/locale/``.
 """

@@ -11,6 +11,7 @@ Colab cell, which names the folder it opens (see :func:`project.colab_cell`).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tokenize
@@ -52,12 +53,18 @@ def code_without_comments(source: str) -> list[tuple[int, str]]:
     IPython syntax (``%pip``, ``!git``) is turned into Python first, so magics
     compare like any other call.
     """
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    python = TransformerManager().transform_cell(source)
+    python = _ipython_to_python().transform_cell(source)
     ignored = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING}
     tokens = tokenize.generate_tokens(io.StringIO(python).readline)
     return [(token.type, token.string) for token in tokens if token.type not in ignored]
+
+
+@functools.cache
+def _ipython_to_python() -> Any:
+    """IPython's own translator of cell syntax into Python (made once)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
 
 
 def _source(cell: Mapping[str, Any]) -> str:

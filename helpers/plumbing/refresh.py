@@ -32,8 +32,6 @@ from . import editions
 from .errors import scrub
 from .recording import REPO_ROOT, cassette_dir
 
-#: The English notebooks (``editions.folder``, which also knows the Chinese ones, is what the code uses).
-NOTEBOOK_DIR = editions.folder("en")
 KERNEL_TIMEOUT_SECONDS = 600
 
 
@@ -134,7 +132,7 @@ def record_one(name: str, extra_env: Mapping[str, str] | None = None) -> Outcome
         recorded = Path(scratch) / f"{name}.yaml"
         try:
             with environment(GEMINI_MODE="record", GEMINI_RECORD_DIR=scratch, **(extra_env or {})):
-                execute(NOTEBOOK_DIR / f"{name}.ipynb")
+                execute(notebook_path(name))
         except CellExecutionError as error:
             return Outcome(
                 name,

@@ -22,6 +22,10 @@ NEEDS_A_KEY = later("needs a key: add one (see 00_setup) and restart the kernel 
 MODE_NAMES = {"live": later("live"), "record": later("record"), "replay": later("replay")}
 
 
+#: What a widget says when replay cannot answer (English; translated where it is shown).
+REFUSAL = later("**Not recorded.** {what} was not recorded, so replay cannot answer it: it {needs_a_key}.")
+
+
 def needs_a_key() -> str:
     """:data:`NEEDS_A_KEY` in the learner's language."""
     return tr(NEEDS_A_KEY)
@@ -98,13 +102,7 @@ class Panel:
 
     def refuse(self, what: str) -> None:
         """Say, in the output, that replay cannot answer ``what`` (a translated noun phrase: "The setting …")."""
-        md(
-            tr(
-                "**Not recorded.** {what} was not recorded, so replay cannot answer it: it {needs_a_key}.",
-                what=what,
-                needs_a_key=needs_a_key(),
-            )
-        )
+        md(tr(REFUSAL, what=what, needs_a_key=needs_a_key()))
 
     def mode_line(self, offered: str, live: str) -> str:
         """The second line of the summary: what this mode offers (both phrases already translated)."""
