@@ -47,6 +47,11 @@ fields its result must hold (``{get_weather: {temperature: 21}}``: the result of
 entry with ``function_results`` may leave ``prompt`` out; when it has one,
 ``prompt`` is the question that started the turn (the last user text).
 
+An answers file may take in another's entries, in place, with an entry of its
+own kind: ``- include: 07_migrate.yaml`` (a file in the same folder). A notebook
+that asks prompts another notebook answered then shares its answers instead of
+copying them; the cassette's provenance names both files.
+
 An entry whose last turn has media but that names no ``image``/``file`` does
 not match, and one that names none answers only requests without media.
 
@@ -148,6 +153,8 @@ class AuthoredAnswerer:
 
     path: Path
     entries: list[dict[str, Any]] = field(default_factory=list)
+    #: The answers files this one includes (``- include: ...``), whose entries are in ``entries``.
+    included: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse an entry with a key the format does not know (a typo would silently match everything)."""
@@ -172,14 +179,20 @@ class AuthoredAnswerer:
     @property
     def description(self) -> str:
         """Sent in the stand-in header of every response."""
-        return f"authored answers from authoring/answers/{self.path.name}"
+        return f"authored answers from {self.files}"
+
+    @property
+    def files(self) -> str:
+        """The answers file, and the files it includes."""
+        named = f"authoring/answers/{self.path.name}"
+        return f"{named} (including {', '.join(self.included)})" if self.included else named
 
     @property
     def note(self) -> str:
         """Written into the cassette's provenance."""
         return (
             "Authored, not recorded from Gemini: answers written for these exact prompts in "
-            f"authoring/answers/{self.path.name}, served by helpers.plumbing.standin, which applied stop "
+            f"{self.files}, served by helpers.plumbing.standin, which applied stop "
             "sequences, max_output_tokens and token counts."
         )
 
@@ -306,8 +319,30 @@ def _matches(entry: dict[str, Any], request: Request) -> bool:
 def answerer_for(notebook: str) -> AuthoredAnswerer:
     """The answerer for one notebook (an empty one if it has no answers file)."""
     path = HERE / "answers" / f"{notebook}.yaml"
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
-    return AuthoredAnswerer(path, entries or [])
+    included: list[str] = []
+    entries = read_entries(path, included) if path.is_file() else []
+    return AuthoredAnswerer(path, entries, tuple(included))
+
+
+def read_entries(path: Path, included: list[str]) -> list[dict[str, Any]]:
+    """The entries of an answers file, each ``include`` replaced by the entries of the file it names.
+
+    The names of the included files are appended to ``included``; a file that includes
+    itself, directly or not, is refused.
+    """
+    entries = []
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        if isinstance(entry, dict) and set(entry) == {"include"}:
+            other = path.parent / str(entry["include"])
+            if other.name in included or other == path:
+                raise ValueError(f"{path.name}: {other.name} is included twice (or includes itself)")
+            if not other.is_file():
+                raise ValueError(f"{path.name}: the included file {other.name} does not exist in {path.parent}")
+            included.append(other.name)
+            entries += read_entries(other, included)
+        else:
+            entries.append(entry)
+    return entries
 
 
 EMBEDDING_NOTE = (

@@ -1,4 +1,4 @@
-"""The PDF and the audio clip that ``notebooks/11_files.ipynb`` asks about, made for this repository.
+"""The PDF and the audio clip that ``notebooks/12_files.ipynb`` asks about, made for this repository.
 
 Nothing here is downloaded: the newsletter is invented (the club, its people and its
 address do not exist), written with fpdf2, and the announcement is spoken by Debian's
@@ -15,7 +15,7 @@ Every word of them is in the constants below, which
 ``tests/test_media.py`` checks the authored answers against, so the test needs none
 of these tools. The files are stamped with a fixed date, so the same tool versions
 make the same bytes; a changed file changes its SHA-256, and the notebook's authored
-answers then have to be recorded again (``python -m helpers record --standin 11_files``).
+answers then have to be recorded again (``python -m helpers record --standin 12_files``).
 """
 
 from __future__ import annotations

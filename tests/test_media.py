@@ -1,7 +1,7 @@
 """The authored answers about the newsletter PDF and the announcement clip say only what is in them.
 
 ``authoring/media.py`` made both files and holds every word of them; the answers
-in ``authoring/answers/11_files.yaml`` are checked against that text (and, when
+in ``authoring/answers/12_files.yaml`` are checked against that text (and, when
 pypdf is installed, against the text read back out of the PDF itself, so the
 PDF and ``media.py`` cannot drift apart). The audio's words are the ones given
 to espeak-ng.
@@ -19,7 +19,7 @@ import yaml
 
 from authoring import media
 
-ANSWERS = Path(__file__).resolve().parent.parent / "authoring" / "answers" / "11_files.yaml"
+ANSWERS = Path(__file__).resolve().parent.parent / "authoring" / "answers" / "12_files.yaml"
 PDF, WAV = media.PDF_PATH.name, media.WAV_PATH.name
 
 

@@ -72,7 +72,7 @@ EDITION_NOTEBOOKS = {"en": NOTEBOOKS, "zh": NOTEBOOKS_ZH}
 #: Chinese prose (嵌入, "embedding", is 06's subject; a few other pages say it in passing).
 SEARCHES = {
     ("en", "stop_sequences"): "02_config",
-    ("en", "previous_interaction_id"): "12_interactions",
+    ("en", "previous_interaction_id"): "13_interactions",
     ("zh", "嵌入"): "06_embeddings",
 }
 #: The font the Chinese pages name first (site/_static/series.css), for Chinese text.
@@ -306,7 +306,7 @@ def test_notebook_page(edition: str, notebook: Path, visit: Visit) -> None:
     check_widgets(page, notebook, outputs)
     if edition == "zh":
         check_chinese(page)
-    if notebook.stem in ("02_config", "12_interactions"):
+    if notebook.stem in ("02_config", "13_interactions"):
         page.screenshot(path=str(SCREENSHOTS / f"{notebook.stem}-top{'-zh' if edition == 'zh' else ''}.png"))
 
 

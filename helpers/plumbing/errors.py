@@ -59,7 +59,7 @@ UNCHANGED = later("Nothing was changed: a chat keeps its history as it was befor
 #: The marker that replaces the key (never translated: scrubbing recognises it, to scrub only once).
 REMOVED = "…(key removed)"
 #: What a bare ``genai.Client()`` does about retries, and where the series teaches the setting.
-NO_RETRIES = later("a genai.Client() retries only when given HttpRetryOptions (notebook 13 shows how)")
+NO_RETRIES = later("a genai.Client() retries only when given HttpRetryOptions (notebook 14 shows how)")
 
 
 def key_sources_help() -> str:

@@ -73,7 +73,7 @@ google-genai (Part II)
     Nothing here touches a ``google.genai.Client``. That SDK has its own
     documented retry setting, ``types.HttpRetryOptions`` (on
     ``HttpOptions(retry_options=...)``, for a client or for one call), and the
-    series teaches it instead of hiding it (notebook 13). So a learner's bare
+    series teaches it instead of hiding it (notebook 14). So a learner's bare
     ``genai.Client()`` keeps the SDK's defaults: ``generate_content``, its
     streams and embeddings are not retried at all (``files.upload`` only sends
     a chunk again, up to 3 times, when an answer lacks its upload status), while
