@@ -5,15 +5,17 @@ Usage (from the repository's top folder, in the series' environment)::
     .venv/bin/python scripts/bench.py [--runs N] [NOTEBOOK ...]
 
 For each notebook it prints the median nbval time of N runs, its *floor*,
-their ratio, and the ratio of the fastest run of each ("best": noise on a
-shared machine only ever adds time, so the fastest runs are the steadiest
-figure). Notebook and floor runs alternate, so that a slow spell of the
-machine slows both. The floor is the same driver (pytest with nbval, replay,
-no key) running a one-cell notebook that only starts a kernel and imports
-what the notebook imports (``helpers``, the SDKs, numpy... and the
-Interactions client, which google-genai imports on first use): what no
-notebook can go below. Then it prints how much ``import helpers`` adds to
-importing the SDK.
+and their ratio; then three steadier views of that ratio. Notebook and floor
+runs alternate, so that a slow spell of the machine slows both: "paired" is
+the median of each run's ratio to the floor run beside it; "best" is the ratio
+of the fastest run of each (noise on a shared machine only ever adds time);
+"cpu" is the ratio of the processor time pytest and the kernel used, which
+leaves out waiting (the deliberate waits of a retry lesson too). The floor is
+the same driver (pytest with nbval, replay, no key) running a one-cell
+notebook that only starts a kernel and imports what the notebook imports
+(``helpers``, the SDKs, numpy... and the Interactions client, which
+google-genai imports on first use): what no notebook can go below. Then it
+prints how much ``import helpers`` adds to importing the SDK.
 It is a measuring tool, not a test: run it on a quiet machine, and compare
 ratios, not seconds.
 """
@@ -23,11 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -59,8 +63,16 @@ def floor_notebook(notebook: Path, folder: Path) -> Path:
     return path
 
 
-def nbval_seconds(notebook: Path) -> float:
-    """Wall time of ``pytest --nbval`` on one notebook, in replay with no key."""
+@dataclass(frozen=True)
+class Run:
+    """One nbval run: its wall time, and the processor time of pytest and the kernel."""
+
+    wall: float
+    cpu: float
+
+
+def nbval_run(notebook: Path) -> Run:
+    """Time ``pytest --nbval`` on one notebook, in replay with no key."""
     command = [
         sys.executable,
         "-m",
@@ -75,12 +87,15 @@ def nbval_seconds(notebook: Path) -> float:
         str(notebook.parent),
         str(notebook),
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=notebook.parent, env={**os.environ, **REPLAY}, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"nbval failed on {notebook.name}:\n{done.stdout[-2000:]}")
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(wall=seconds, cpu=cpu)
 
 
 def import_seconds(statement: str) -> float:
@@ -99,18 +114,22 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="*", help="names such as 01_text (default: all)")
     args = parser.parse_args()
     names = args.notebooks or sorted(p.stem for p in NOTEBOOKS.glob("[0-9]*.ipynb"))
-    print(f"{'notebook':24} {'nbval s':>8} {'floor s':>8} {'ratio':>6} {'best':>6}")
+    print(f"{'notebook':24} {'nbval s':>8} {'floor s':>8} {'ratio':>6} {'paired':>6} {'best':>6} {'cpu':>6}")
     with tempfile.TemporaryDirectory(prefix="bench-", dir=NOTEBOOKS) as scratch:
         for name in names:
             notebook = NOTEBOOKS / f"{name}.ipynb"
             floor = floor_notebook(notebook, Path(scratch))
             runs, floors = [], []
             for _ in range(args.runs):  # alternate, so that a slow spell of the machine slows both
-                runs.append(nbval_seconds(notebook))
-                floors.append(nbval_seconds(floor))
-            real, base = statistics.median(runs), statistics.median(floors)
-            best = min(runs) / min(floors)
-            print(f"{name:24} {real:8.2f} {base:8.2f} {real / base:6.2f} {best:6.2f}", flush=True)
+                runs.append(nbval_run(notebook))
+                floors.append(nbval_run(floor))
+            real, base = statistics.median(r.wall for r in runs), statistics.median(f.wall for f in floors)
+            paired = statistics.median(r.wall / f.wall for r, f in zip(runs, floors, strict=True))
+            best = min(r.wall for r in runs) / min(f.wall for f in floors)
+            cpu = statistics.median(r.cpu for r in runs) / statistics.median(f.cpu for f in floors)
+            print(
+                f"{name:24} {real:8.2f} {base:8.2f} {real / base:6.2f} {paired:6.2f} {best:6.2f} {cpu:6.2f}", flush=True
+            )
     sdk = statistics.median(import_seconds("import google.generativeai") for _ in range(args.runs))
     both = statistics.median(import_seconds("import google.generativeai, helpers") for _ in range(args.runs))
     print(f"import helpers over the SDK import: {1000 * (both - sdk):+.0f} ms (SDK alone {1000 * sdk:.0f} ms)")
