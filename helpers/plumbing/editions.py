@@ -33,8 +33,7 @@ def folder(edition: str) -> Path:
 
 def edition_of_folder(path: Path) -> str:
     """``zh`` for a path inside ``notebooks-zh/``, otherwise ``en``."""
-    names = {part for part in Path(path).resolve().parts}
-    return "zh" if FOLDERS["zh"] in names else "en"
+    return "zh" if FOLDERS["zh"] in Path(path).resolve().parts else "en"
 
 
 def current_language(environ: Mapping[str, str] = os.environ, cwd: Path | None = None) -> str:
